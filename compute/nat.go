@@ -1,0 +1,137 @@
+// Package compute holds the lab's instances: the NAT instance with its network interface,
+// Elastic IP and private routes, the private instances, and their shared instance profile.
+package compute
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// NatInstanceArgs places a NAT instance. Plain values shape the graph; inputs pass through.
+type NatInstanceArgs struct {
+	InstanceSettings
+	VpcId     pulumi.StringInput
+	VpcCidr   string
+	SubnetId  pulumi.StringInput
+	PrivateIp string
+	// SshAllowedCidrs may reach the NAT on TCP 22; empty means no SSH from outside the VPC.
+	SshAllowedCidrs []string
+	// InternetGatewayAttachment must exist before the Elastic IP is associated
+	// (Gateway.NotAttached otherwise).
+	InternetGatewayAttachment pulumi.Resource
+	// PrivateRouteTableIds each get 0.0.0.0/0 -> this NAT's network interface.
+	PrivateRouteTableIds []pulumi.StringInput
+}
+
+// NatInstance is an EC2 instance that forwards and masquerades the VPC's traffic to the
+// internet through its Elastic IP.
+type NatInstance struct {
+	pulumi.ResourceState
+
+	SecurityGroupId    pulumi.IDOutput
+	NetworkInterfaceId pulumi.IDOutput
+	InstanceId         pulumi.IDOutput
+	PrivateIp          pulumi.StringOutput
+	PublicIp           pulumi.StringOutput
+}
+
+// NewNatInstance creates the NAT's security group, network interface (source/dest check off),
+// Elastic IP, instance and the private default routes.
+func NewNatInstance(ctx *pulumi.Context, name string, args *NatInstanceArgs, opts ...pulumi.ResourceOption) (*NatInstance, error) {
+	n := &NatInstance{}
+	if err := ctx.RegisterComponentResource("nat-instance:compute:NatInstance", name, n, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(n)
+
+	inbound := forwarded("from the VPC, to forward", args.VpcCidr)
+	for _, cidr := range args.SshAllowedCidrs {
+		inbound = append(inbound, rule{description: "SSH from allowed admin network " + cidr, protocol: "tcp", from: 22, to: 22, cidrs: []string{cidr}})
+	}
+	outbound := append(forwarded("to the internet: forwarded traffic and the NAT's own updates", Internet),
+		rule{description: "SSH to instances in the VPC (jump host)", protocol: "tcp", from: 22, to: 22, cidrs: []string{args.VpcCidr}})
+	sg, err := ec2.NewSecurityGroup(ctx, name, &ec2.SecurityGroupArgs{
+		VpcId:       args.VpcId,
+		Description: pulumi.String("NAT instance: forwards web, UDP and ICMP from the VPC to the internet"),
+		Ingress:     ingress(inbound),
+		Egress:      egress(outbound),
+		Tags:        pulumi.StringMap{"Name": pulumi.String(name)},
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("compute: NAT security group: %w", err)
+	}
+
+	// Source/dest check lives on the interface, not the instance: the instance attribute
+	// conflicts with an attached interface (terraform-provider-aws#34123).
+	eni, err := ec2.NewNetworkInterface(ctx, name, &ec2.NetworkInterfaceArgs{
+		Description:     pulumi.String(name + " primary interface (source/dest check off to forward)"),
+		SubnetId:        args.SubnetId,
+		PrivateIps:      pulumi.StringArray{pulumi.String(args.PrivateIp)},
+		SecurityGroups:  pulumi.StringArray{sg.ID()},
+		SourceDestCheck: pulumi.Bool(false),
+		Tags:            pulumi.StringMap{"Name": pulumi.String(name)},
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("compute: NAT network interface %s: %w", args.PrivateIp, err)
+	}
+
+	eip, err := ec2.NewEip(ctx, name, &ec2.EipArgs{
+		Domain: pulumi.String("vpc"),
+		Tags:   pulumi.StringMap{"Name": pulumi.String(name)},
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("compute: NAT Elastic IP: %w", err)
+	}
+	association, err := ec2.NewEipAssociation(ctx, name, &ec2.EipAssociationArgs{
+		AllocationId:       eip.AllocationId,
+		NetworkInterfaceId: eni.ID(),
+	}, parent, pulumi.DependsOn([]pulumi.Resource{args.InternetGatewayAttachment}))
+	if err != nil {
+		return nil, fmt.Errorf("compute: NAT Elastic IP association: %w", err)
+	}
+
+	instanceArgs := hardenedInstanceArgs(args.InstanceSettings, name)
+	instanceArgs.NetworkInterfaces = ec2.InstanceNetworkInterfaceArray{ec2.InstanceNetworkInterfaceArgs{
+		DeviceIndex:        pulumi.Int(0),
+		NetworkInterfaceId: eni.ID(),
+	}}
+	instanceArgs.UserData = pulumi.String(NatUserData(args.VpcCidr))
+	// cloud-init runs user data once: a changed boot script needs a new instance.
+	instanceArgs.UserDataReplaceOnChange = pulumi.Bool(true)
+	instance, err := ec2.NewInstance(ctx, name, instanceArgs, parent,
+		// The Elastic IP is in place before boot, so a package install at boot has a way out.
+		pulumi.DependsOn([]pulumi.Resource{association}),
+		// The interface can serve one instance at a time: the old one must go first.
+		pulumi.DeleteBeforeReplace(true))
+	if err != nil {
+		return nil, fmt.Errorf("compute: NAT instance: %w", err)
+	}
+
+	for i, table := range args.PrivateRouteTableIds {
+		if _, err := ec2.NewRoute(ctx, fmt.Sprintf("%s-route-%d", name, i+1), &ec2.RouteArgs{
+			RouteTableId:         table,
+			DestinationCidrBlock: pulumi.String("0.0.0.0/0"),
+			NetworkInterfaceId:   eni.ID(),
+		}, parent); err != nil {
+			return nil, fmt.Errorf("compute: private default route %d: %w", i+1, err)
+		}
+	}
+
+	n.SecurityGroupId = sg.ID()
+	n.NetworkInterfaceId = eni.ID()
+	n.InstanceId = instance.ID()
+	n.PrivateIp = eni.PrivateIp
+	n.PublicIp = eip.PublicIp
+	if err := ctx.RegisterResourceOutputs(n, pulumi.Map{
+		"securityGroupId":    n.SecurityGroupId,
+		"networkInterfaceId": n.NetworkInterfaceId,
+		"instanceId":         n.InstanceId,
+		"privateIp":          n.PrivateIp,
+		"publicIp":           n.PublicIp,
+	}); err != nil {
+		return nil, err
+	}
+	return n, nil
+}

@@ -1,0 +1,79 @@
+package compute
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// PrivateInstancesArgs places instances in a private subnet, one per address.
+type PrivateInstancesArgs struct {
+	InstanceSettings
+	VpcId      pulumi.StringInput
+	VpcCidr    string
+	SubnetId   pulumi.StringInput
+	PrivateIps []string
+	// NatSecurityGroupId is the only source allowed to SSH in (the NAT as jump host).
+	NatSecurityGroupId pulumi.StringInput
+}
+
+// PrivateInstances are instances without public addresses that reach the internet only
+// through the NAT instance.
+type PrivateInstances struct {
+	pulumi.ResourceState
+
+	SecurityGroupId pulumi.IDOutput
+	InstanceIds     pulumi.StringArray
+	PrivateIps      pulumi.StringArray
+}
+
+// NewPrivateInstances creates the private security group and the instances. They do not wait
+// for the NAT instance: nothing at their boot needs the internet.
+func NewPrivateInstances(ctx *pulumi.Context, name string, args *PrivateInstancesArgs, opts ...pulumi.ResourceOption) (*PrivateInstances, error) {
+	p := &PrivateInstances{InstanceIds: pulumi.StringArray{}, PrivateIps: pulumi.StringArray{}}
+	if err := ctx.RegisterComponentResource("nat-instance:compute:PrivateInstances", name, p, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(p)
+
+	inbound := []rule{
+		{description: "SSH from the NAT instance (jump host)", protocol: "tcp", from: 22, to: 22, groups: pulumi.StringArray{args.NatSecurityGroupId}},
+		{description: "ICMP (ping) from the VPC", protocol: "icmp", from: -1, to: -1, cidrs: []string{args.VpcCidr}},
+	}
+	sg, err := ec2.NewSecurityGroup(ctx, name, &ec2.SecurityGroupArgs{
+		VpcId:       args.VpcId,
+		Description: pulumi.String("Private instances: SSH only from the NAT instance, out to the internet through it"),
+		Ingress:     ingress(inbound),
+		Egress:      egress(forwarded("to the internet through the NAT instance", Internet)),
+		Tags:        pulumi.StringMap{"Name": pulumi.String(name)},
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("compute: private security group: %w", err)
+	}
+	p.SecurityGroupId = sg.ID()
+
+	for i, ip := range args.PrivateIps {
+		instanceName := fmt.Sprintf("%s-%d", name, i+1)
+		instanceArgs := hardenedInstanceArgs(args.InstanceSettings, instanceName)
+		instanceArgs.SubnetId = args.SubnetId
+		instanceArgs.PrivateIp = pulumi.String(ip)
+		instanceArgs.VpcSecurityGroupIds = pulumi.StringArray{sg.ID()}
+		// A fixed address can be held by one instance at a time.
+		instance, err := ec2.NewInstance(ctx, instanceName, instanceArgs, parent, pulumi.DeleteBeforeReplace(true))
+		if err != nil {
+			return nil, fmt.Errorf("compute: private instance %s: %w", ip, err)
+		}
+		p.InstanceIds = append(p.InstanceIds, instance.ID().ToStringOutput())
+		p.PrivateIps = append(p.PrivateIps, instance.PrivateIp)
+	}
+
+	if err := ctx.RegisterResourceOutputs(p, pulumi.Map{
+		"securityGroupId": p.SecurityGroupId,
+		"instanceIds":     p.InstanceIds,
+		"privateIps":      p.PrivateIps,
+	}); err != nil {
+		return nil, err
+	}
+	return p, nil
+}

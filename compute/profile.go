@@ -1,0 +1,70 @@
+package compute
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// SessionManagerProfile is an instance profile whose role lets Systems Manager reach the
+// instance, so no one needs SSH from the internet to get a shell.
+type SessionManagerProfile struct {
+	pulumi.ResourceState
+
+	Name pulumi.StringOutput
+}
+
+// NewSessionManagerProfile creates the role, attaches AmazonSSMManagedInstanceCore and wraps it
+// in an instance profile.
+func NewSessionManagerProfile(ctx *pulumi.Context, name string, opts ...pulumi.ResourceOption) (*SessionManagerProfile, error) {
+	p := &SessionManagerProfile{}
+	if err := ctx.RegisterComponentResource("nat-instance:compute:SessionManagerProfile", name, p, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(p)
+
+	partition, err := aws.GetPartition(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("compute: instance profile: partition: %w", err)
+	}
+	trust, err := json.Marshal(map[string]any{
+		"Version": "2012-10-17",
+		"Statement": []map[string]any{{
+			"Effect":    "Allow",
+			"Principal": map[string]any{"Service": "ec2.amazonaws.com"},
+			"Action":    "sts:AssumeRole",
+		}},
+	})
+	if err != nil {
+		return nil, err
+	}
+	role, err := iam.NewRole(ctx, name, &iam.RoleArgs{
+		Description:      pulumi.String("Session Manager access to the nat-instance lab's instances"),
+		AssumeRolePolicy: pulumi.String(string(trust)),
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("compute: instance role: %w", err)
+	}
+	attachment, err := iam.NewRolePolicyAttachment(ctx, name+"-ssm-core", &iam.RolePolicyAttachmentArgs{
+		Role:      role.Name,
+		PolicyArn: pulumi.Sprintf("arn:%s:iam::aws:policy/AmazonSSMManagedInstanceCore", partition.Partition),
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("compute: instance role policy: %w", err)
+	}
+	// Wait for the policy, so the SSM agent's first registration at boot succeeds.
+	profile, err := iam.NewInstanceProfile(ctx, name, &iam.InstanceProfileArgs{
+		Role: role.Name,
+	}, parent, pulumi.DependsOn([]pulumi.Resource{attachment}))
+	if err != nil {
+		return nil, fmt.Errorf("compute: instance profile: %w", err)
+	}
+	p.Name = profile.Name
+	if err := ctx.RegisterResourceOutputs(p, pulumi.Map{"name": p.Name, "roleArn": role.Arn}); err != nil {
+		return nil, err
+	}
+	return p, nil
+}

@@ -1,0 +1,77 @@
+package compute
+
+import (
+	_ "embed"
+	"fmt"
+)
+
+// NatBootScript is the script the NAT instance's systemd unit runs at every boot. Tests and the
+// network twin execute these very bytes.
+//
+//go:embed nat-boot.sh
+var NatBootScript string
+
+// Paths and heredoc markers of the NAT user data. The network twin reads the script and the unit
+// back out of the rendered user data by these markers.
+const (
+	NatScriptPath   = "/usr/local/sbin/nat-instance-setup"
+	NatUnitName     = "nat-instance.service"
+	NatScriptMarker = "NAT_INSTANCE_SCRIPT"
+	NatUnitMarker   = "NAT_INSTANCE_UNIT"
+	// NatInstallBegin and NatInstallEnd bracket the only step that needs the internet: the
+	// package install when the AMI lacks nft.
+	NatInstallBegin = "# --- begin package install ---"
+	NatInstallEnd   = "# --- end package install ---"
+)
+
+// NatUserData renders the NAT instance's user data: install nftables only if the AMI lacks it
+// (with swap and retries, so a 512 MiB instance survives dnf), write the boot script and a
+// systemd unit that runs it at every boot, and start it now.
+func NatUserData(vpcCidr string) string {
+	return fmt.Sprintf(`#!/bin/bash
+# NAT instance boot configuration, rendered by the nat-instance Pulumi program.
+set -euo pipefail
+
+%[1]s
+if ! command -v nft >/dev/null; then
+	# Room for dnf on a 512 MiB instance, removed once the package is in.
+	if [ ! -e /swapfile-nat-instance ]; then
+		dd if=/dev/zero of=/swapfile-nat-instance bs=1M count=1024 status=none
+		chmod 0600 /swapfile-nat-instance
+		mkswap /swapfile-nat-instance >/dev/null
+	fi
+	swapon /swapfile-nat-instance || true
+	for attempt in 1 2 3 4 5 6; do
+		dnf -y -q install nftables && break
+		[ "$attempt" -eq 6 ] && { echo "nat-instance: dnf install nftables failed 6 times" >&2; exit 1; }
+		sleep $((attempt * 10))
+	done
+	swapoff /swapfile-nat-instance && rm -f /swapfile-nat-instance
+fi
+%[2]s
+
+install -d -m 0755 "$(dirname %[3]s)"
+cat >%[3]s <<'%[4]s'
+%[5]s%[4]s
+chmod 0755 %[3]s
+
+cat >/etc/systemd/system/%[6]s <<'%[7]s'
+[Unit]
+Description=NAT instance: IPv4 forwarding, masquerade and forward filter
+Wants=network-online.target
+After=network-online.target
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=%[3]s %[8]s
+
+[Install]
+WantedBy=multi-user.target
+%[7]s
+
+systemctl daemon-reload
+systemctl enable --now %[6]s
+`, NatInstallBegin, NatInstallEnd, NatScriptPath, NatScriptMarker, NatBootScript,
+		NatUnitName, NatUnitMarker, vpcCidr)
+}

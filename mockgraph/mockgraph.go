@@ -1,0 +1,240 @@
+// Package mockgraph runs a Pulumi program against mocks and records the whole resource graph:
+// every resource with its type, name, parent, options and inputs, every invoke, and the stack
+// outputs. Unit tests assert on the recording; the network twin builds its namespaces from it.
+package mockgraph
+
+import (
+	"fmt"
+	"hash/fnv"
+	"net/netip"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Project is the Pulumi project name the recordings run under.
+const Project = "nat-instance"
+
+// Resource is one registered resource.
+type Resource struct {
+	Type                string
+	Name                string
+	URN                 string
+	Parent              string // URN of the parent, "" for the stack itself
+	ID                  string
+	Custom              bool
+	DependsOn           []string // URNs named in DependsOn
+	DeleteBeforeReplace bool
+	Inputs              map[string]any
+	State               map[string]any // inputs plus what the mock cloud computed
+}
+
+// Invoke is one data-source call.
+type Invoke struct {
+	Token string
+	Args  map[string]any
+}
+
+// Graph is the recording of one program run.
+type Graph struct {
+	Resources []Resource
+	Invokes   []Invoke
+	Outputs   map[string]any
+}
+
+// Options adjust the mock cloud.
+type Options struct {
+	Stack string // default "test"
+	// NotOffered lists, per availability zone, instance types the zone does not offer.
+	NotOffered map[string][]string
+}
+
+// Run runs program with config (keys like "nat-instance:vpcCidr", values as Pulumi passes
+// them: lists as JSON) and returns what it registered. The error is the program's.
+func Run(program pulumi.RunFunc, config map[string]string, opts Options) (*Graph, error) {
+	if opts.Stack == "" {
+		opts.Stack = "test"
+	}
+	m := &mocks{opts: opts, config: config, eips: map[netip.Addr]bool{}}
+	var outputs map[string]any
+	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+		if err := program(ctx); err != nil {
+			return err
+		}
+		outputs = resolveExports(ctx)
+		return nil
+	}, pulumi.WithMocks(Project, opts.Stack, m), func(info *pulumi.RunInfo) {
+		info.Config = config
+	})
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	// Registration runs concurrently; sort so that recordings compare stably.
+	slices.SortFunc(m.graph.Resources, func(a, b Resource) int { return strings.Compare(a.URN, b.URN) })
+	m.graph.Outputs = outputs
+	return &m.graph, err
+}
+
+// resolveExports turns the stack's exports into plain values once they resolve; RunErr waits
+// for every apply before it returns.
+func resolveExports(ctx *pulumi.Context) map[string]any {
+	out := map[string]any{}
+	var mu sync.Mutex
+	for name, value := range ctx.GetCurrentExportMap() {
+		pulumi.ToOutput(value).ApplyT(func(v any) any {
+			mu.Lock()
+			defer mu.Unlock()
+			out[name] = v
+			return v
+		})
+	}
+	return out
+}
+
+type mocks struct {
+	opts   Options
+	config map[string]string
+
+	mu    sync.Mutex
+	graph Graph
+	eips  map[netip.Addr]bool
+}
+
+func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	id := args.Name + "-id"
+	state := args.Inputs.Copy()
+	set := func(key string, v any) { state[resource.PropertyKey(key)] = resource.NewPropertyValue(v) }
+	set("arn", fmt.Sprintf("arn:aws:mock::123456789012:%s/%s", args.TypeToken, args.Name))
+
+	switch args.TypeToken {
+	case "aws:ec2/eip:Eip":
+		set("publicIp", m.allocatePublicIP(args.Name).String())
+		set("allocationId", "eipalloc-"+args.Name)
+	case "aws:ec2/networkInterface:NetworkInterface":
+		if ips := args.Inputs["privateIps"]; ips.IsArray() && len(ips.ArrayValue()) > 0 {
+			set("privateIp", ips.ArrayValue()[0].StringValue())
+		}
+	case "aws:ec2/instance:Instance":
+		if eni := m.instanceENI(args.Inputs); eni != nil {
+			set("privateIp", eni.State["privateIp"])
+		}
+	case "aws:iam/role:Role", "aws:iam/instanceProfile:InstanceProfile":
+		if _, ok := state["name"]; !ok {
+			set("name", args.Name)
+		}
+	}
+
+	rpc := args.RegisterRPC
+	r := Resource{
+		Type:   args.TypeToken,
+		Name:   args.Name,
+		ID:     id,
+		Custom: args.Custom,
+		Inputs: args.Inputs.Mappable(),
+		State:  state.Mappable(),
+	}
+	if rpc != nil {
+		r.Parent = rpc.GetParent()
+		r.DependsOn = rpc.GetDependencies()
+		r.DeleteBeforeReplace = rpc.GetDeleteBeforeReplace()
+		r.URN = urn(m.opts.Stack, rpc.GetParent(), args.TypeToken, args.Name)
+	}
+	m.graph.Resources = append(m.graph.Resources, r)
+	return id, state, nil
+}
+
+// urn is the URN the mock monitor gives the resource, so that Parent and DependsOn can be
+// matched to recorded resources.
+func urn(stack, parent, typ, name string) string {
+	parentType := tokens.Type("")
+	if p := resource.URN(parent); p != "" && p.QualifiedType() != resource.RootStackType {
+		parentType = p.QualifiedType()
+	}
+	return string(resource.NewURN(tokens.QName(stack), tokens.PackageName(Project), parentType, tokens.Type(typ), name))
+}
+
+// instanceENI finds the recorded network interface an instance is launched with.
+func (m *mocks) instanceENI(inputs resource.PropertyMap) *Resource {
+	nics := inputs["networkInterfaces"]
+	if !nics.IsArray() || len(nics.ArrayValue()) == 0 {
+		return nil
+	}
+	id := nics.ArrayValue()[0].ObjectValue()["networkInterfaceId"].StringValue()
+	for i := range m.graph.Resources {
+		if m.graph.Resources[i].ID == id {
+			return &m.graph.Resources[i]
+		}
+	}
+	return nil
+}
+
+// allocatePublicIP gives each Elastic IP a stable address in 203.0.113.0/24 (TEST-NET-3),
+// derived from its name so that recordings do not depend on registration order.
+func (m *mocks) allocatePublicIP(name string) netip.Addr {
+	h := fnv.New32a()
+	h.Write([]byte(name))
+	n := h.Sum32() % 200
+	for {
+		addr := netip.AddrFrom4([4]byte{203, 0, 113, byte(10 + n)})
+		if !m.eips[addr] {
+			m.eips[addr] = true
+			return addr
+		}
+		n = (n + 1) % 200
+	}
+}
+
+func (m *mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	m.mu.Lock()
+	m.graph.Invokes = append(m.graph.Invokes, Invoke{Token: args.Token, Args: args.Args.Mappable()})
+	m.mu.Unlock()
+
+	region := m.config["aws:region"]
+	if region == "" {
+		region = "ap-northeast-2"
+	}
+	zones := []string{region + "a", region + "b", region + "c", region + "d"}
+	var result map[string]any
+	switch args.Token {
+	case "aws:index/getCallerIdentity:getCallerIdentity":
+		result = map[string]any{"accountId": "123456789012", "arn": "arn:aws:iam::123456789012:user/mock", "userId": "mock"}
+	case "aws:index/getPartition:getPartition":
+		result = map[string]any{"partition": "aws", "dnsSuffix": "amazonaws.com"}
+	case "aws:index/getRegion:getRegion":
+		result = map[string]any{"name": region}
+	case "aws:index/getAvailabilityZones:getAvailabilityZones":
+		result = map[string]any{"names": zones, "zoneIds": zones}
+	case "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings":
+		result = m.offerings(args.Args, zones)
+	case "aws:ssm/getParameter:getParameter":
+		name := args.Args["name"].StringValue()
+		result = map[string]any{"name": name, "type": "String", "value": "ami-" + name[strings.LastIndex(name, "-")+1:]}
+	default:
+		return nil, fmt.Errorf("mockgraph: no mock for invoke %s", args.Token)
+	}
+	return resource.NewPropertyMapFromMap(result), nil
+}
+
+// offerings answers which zones offer the requested instance types, minus Options.NotOffered.
+func (m *mocks) offerings(args resource.PropertyMap, zones []string) map[string]any {
+	var types []string
+	for _, f := range args["filters"].ArrayValue() {
+		for _, v := range f.ObjectValue()["values"].ArrayValue() {
+			types = append(types, v.StringValue())
+		}
+	}
+	var locations, offered []string
+	for _, zone := range zones {
+		for _, t := range types {
+			if !slices.Contains(m.opts.NotOffered[zone], t) {
+				locations, offered = append(locations, zone), append(offered, t)
+			}
+		}
+	}
+	return map[string]any{"locations": locations, "instanceTypes": offered}
+}
