@@ -25,7 +25,7 @@ func placeZones(ctx *pulumi.Context, s settings.Settings) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lab: availability zones: %w", err)
 	}
-	types := []string{s.NatInstanceType, s.PrivateInstanceType}
+	types := slices.Compact(slices.Sorted(slices.Values([]string{s.NatInstanceType, s.PrivateInstanceType})))
 	offers, err := ec2.GetInstanceTypeOfferings(ctx, &ec2.GetInstanceTypeOfferingsArgs{
 		LocationType: pulumi.StringRef("availability-zone"),
 		Filters: []ec2.GetInstanceTypeOfferingsFilter{

@@ -106,7 +106,8 @@ type mocks struct {
 func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	id := args.Name + "-id"
+	// Ids are unique per type and name, as logical names are.
+	id := args.TypeToken[strings.LastIndex(args.TypeToken, ":")+1:] + "-" + args.Name
 	state := args.Inputs.Copy()
 	set := func(key string, v any) { state[resource.PropertyKey(key)] = resource.NewPropertyValue(v) }
 	set("arn", fmt.Sprintf("arn:aws:mock::123456789012:%s/%s", args.TypeToken, args.Name))

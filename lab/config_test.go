@@ -1,0 +1,93 @@
+package lab
+
+import (
+	"strings"
+	"testing"
+
+	"nat-instance/mockgraph"
+)
+
+// Each bad config must fail before a single resource exists, with a message that names the key,
+// the value and what is allowed.
+func TestBadConfigFailsBeforeAnyResource(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		kv   []string
+		want []string // fragments of the one message
+	}{
+		{"unparsable VPC", []string{"vpcCidr", "10.40.0.0/33"}, []string{`nat-instance:vpcCidr = "10.40.0.0/33"`, "IPv4 CIDR"}},
+		{"VPC too large", []string{"vpcCidr", "10.0.0.0/8"}, []string{`vpcCidr = "10.0.0.0/8"`, "between /16 and /28"}},
+		{"VPC host bits", []string{"vpcCidr", "10.40.1.0/16"}, []string{`vpcCidr = "10.40.1.0/16"`, "10.40.0.0/16"}},
+		{"subnet outside VPC", []string{"privateSubnetCidr", "10.41.2.0/24"}, []string{`privateSubnetCidr = "10.41.2.0/24"`, "inside vpcCidr 10.40.0.0/16"}},
+		{"overlapping subnets", []string{"privateSubnetCidr", "10.40.1.128/25"}, []string{`privateSubnetCidr = "10.40.1.128/25"`, "must not overlap publicSubnetCidr 10.40.1.0/24"}},
+		{"NAT IP outside its subnet", []string{"natPrivateIp", "10.40.2.100"}, []string{`natPrivateIp = "10.40.2.100"`, "inside publicSubnetCidr 10.40.1.0/24"}},
+		{"NAT IP reserved", []string{"natPrivateIp", "10.40.1.3"}, []string{`natPrivateIp = "10.40.1.3"`, "reserved by AWS", "10.40.1.4 to 10.40.1.254"}},
+		{"network address", []string{"privateInstanceIps", `["10.40.2.0"]`}, []string{`privateInstanceIps = "10.40.2.0"`, "reserved"}},
+		{"broadcast address", []string{"privateInstanceIps", `["10.40.2.255"]`}, []string{`privateInstanceIps = "10.40.2.255"`, "reserved"}},
+		{"unparsable IP", []string{"privateInstanceIps", `["10.40.2.x"]`}, []string{`privateInstanceIps = "10.40.2.x"`, "IPv4 address"}},
+		{"duplicate IP", []string{"privateInstanceIps", `["10.40.2.101","10.40.2.101"]`}, []string{`privateInstanceIps = "10.40.2.101"`, "already used"}},
+		{"not a list", []string{"privateInstanceIps", "10.40.2.101"}, []string{`privateInstanceIps = "10.40.2.101"`, "list of strings"}},
+		{"SSH from the world", []string{"sshAllowedCidrs", `["0.0.0.0/0"]`}, []string{`sshAllowedCidrs = "0.0.0.0/0"`, "between /1 and /32"}},
+		{"SSH from the lab's typo", []string{"sshAllowedCidrs", `["10.40.0.0/0"]`}, []string{`sshAllowedCidrs = "10.40.0.0/0"`, "between /1 and /32"}},
+		{"instance type", []string{"natInstanceType", "t4g nano"}, []string{`natInstanceType = "t4g nano"`, "instance type"}},
+		{"zone not in region", []string{"availabilityZone", "us-east-1a"}, []string{`availabilityZone = "us-east-1a"`, "ap-northeast-2a"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g, err := mockgraph.Run(Program, config(tc.kv...), mockgraph.Options{})
+			if err == nil {
+				t.Fatal("the program accepted the config")
+			}
+			for _, want := range tc.want {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not contain %q", err, want)
+				}
+			}
+			if len(g.Resources) != 0 {
+				t.Errorf("%d resources registered before the error, want none", len(g.Resources))
+			}
+		})
+	}
+}
+
+func TestAllConfigMistakesAreReportedAtOnce(t *testing.T) {
+	_, err := mockgraph.Run(Program, config(
+		"vpcCidr", "10.40.0.0/16",
+		"publicSubnetCidr", "10.50.1.0/24",
+		"natPrivateIp", "nope",
+		"privateInstanceIps", `["10.40.2.1","10.40.9.9"]`,
+		"sshAllowedCidrs", `["0.0.0.0/0"]`,
+	), mockgraph.Options{})
+	if err == nil {
+		t.Fatal("the program accepted the config")
+	}
+	for _, key := range []string{`publicSubnetCidr = "10.50.1.0/24"`, `natPrivateIp = "nope"`,
+		`privateInstanceIps = "10.40.2.1"`, `privateInstanceIps = "10.40.9.9"`, `sshAllowedCidrs = "0.0.0.0/0"`} {
+		if !strings.Contains(err.Error(), key) {
+			t.Errorf("error does not report %s:\n%v", key, err)
+		}
+	}
+}
+
+func TestZoneIsOneThatOffersTheInstanceTypes(t *testing.T) {
+	g, err := mockgraph.Run(Program, config(), mockgraph.Options{
+		NotOffered: map[string][]string{"ap-northeast-2a": {"t4g.nano"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range g.OfType(tSubnet) {
+		if s.String("availabilityZone") != "ap-northeast-2b" {
+			t.Errorf("subnet %s in %s, want ap-northeast-2b (2a lacks t4g.nano)", s.Name, s.String("availabilityZone"))
+		}
+	}
+
+	g, err = mockgraph.Run(Program, config("availabilityZone", "ap-northeast-2a"), mockgraph.Options{
+		NotOffered: map[string][]string{"ap-northeast-2a": {"t4g.nano"}},
+	})
+	if err == nil || !strings.Contains(err.Error(), `availabilityZone = "ap-northeast-2a": does not offer t4g.nano`) {
+		t.Errorf("error = %v, want the zone named with what it lacks", err)
+	}
+	if len(g.Resources) != 0 {
+		t.Errorf("%d resources registered before the error", len(g.Resources))
+	}
+}

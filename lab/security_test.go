@@ -1,0 +1,189 @@
+package lab
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"slices"
+	"testing"
+
+	"nat-instance/mockgraph"
+)
+
+// sgRule is a security group rule as recorded, with its CIDRs parsed.
+type sgRule struct {
+	group, direction, description, protocol string
+	from, to                                int
+	cidrs                                   []netip.Prefix
+	groups                                  []string
+}
+
+func (r sgRule) String() string {
+	return fmt.Sprintf("%s %s %s %d-%d %v %v", r.group, r.direction, r.protocol, r.from, r.to, r.cidrs, r.groups)
+}
+
+// rulesOf returns every rule of every security group of the graph. CIDRs are parsed, not
+// compared as strings: "10.40.0.0/0" is a /0 as much as "0.0.0.0/0" is.
+func rulesOf(t *testing.T, g *mockgraph.Graph) []sgRule {
+	t.Helper()
+	var out []sgRule
+	for _, typ := range []string{tSecurityGroup, tDefaultSG} {
+		for _, sg := range g.OfType(typ) {
+			for _, direction := range []string{"ingress", "egress"} {
+				for _, raw := range sg.Objects(direction) {
+					r := sgRule{group: sg.Name, direction: direction, protocol: fmt.Sprint(raw["protocol"]),
+						groups: mockgraph.AsStrings(raw["securityGroups"])}
+					r.description, _ = raw["description"].(string)
+					from, _ := raw["fromPort"].(float64)
+					to, _ := raw["toPort"].(float64)
+					r.from, r.to = int(from), int(to)
+					for _, c := range mockgraph.AsStrings(raw["cidrBlocks"]) {
+						p, err := netip.ParsePrefix(c)
+						if err != nil {
+							t.Fatalf("%s: unparsable CIDR %q", r, c)
+						}
+						r.cidrs = append(r.cidrs, p)
+					}
+					out = append(out, r)
+				}
+			}
+		}
+	}
+	return out
+}
+
+func hasPrefixZero(cidrs []netip.Prefix) bool {
+	return slices.ContainsFunc(cidrs, func(p netip.Prefix) bool { return p.Bits() == 0 })
+}
+
+func isAllProtocols(protocol string) bool { return protocol == "-1" || protocol == "all" }
+
+// securityConfigs cover the default stack and one with SSH and a key, where most rules exist.
+var securityConfigs = map[string]map[string]string{
+	"defaults": config(),
+	"ssh":      config("keyName", "lab-key", "sshAllowedCidrs", `["198.51.100.0/24","192.0.2.7/32"]`),
+}
+
+func TestNoSecurityGroupRuleIsOpenToTheWorld(t *testing.T) {
+	for name, cfg := range securityConfigs {
+		t.Run(name, func(t *testing.T) {
+			rules := rulesOf(t, record(t, cfg))
+			if len(rules) == 0 {
+				t.Fatal("no security group rules recorded")
+			}
+			for _, r := range rules {
+				if r.direction == "ingress" && hasPrefixZero(r.cidrs) {
+					t.Errorf("ingress from a /0: %s", r)
+				}
+				if hasPrefixZero(r.cidrs) && isAllProtocols(r.protocol) {
+					t.Errorf("all protocols to or from a /0: %s", r)
+				}
+			}
+		})
+	}
+}
+
+func TestEverySecurityGroupAndRuleIsDescribed(t *testing.T) {
+	g := record(t, securityConfigs["ssh"])
+	for _, sg := range g.OfType(tSecurityGroup) {
+		if sg.String("description") == "" || sg.String("description") == "Managed by Pulumi" {
+			t.Errorf("security group %s has no description of its own", sg.Name)
+		}
+	}
+	for _, r := range rulesOf(t, g) {
+		if r.description == "" {
+			t.Errorf("rule without description: %s", r)
+		}
+	}
+}
+
+func TestNatSecurityGroupForwardsOnlyForTheVPC(t *testing.T) {
+	vpc := netip.MustParsePrefix("10.40.0.0/16")
+	for name, cfg := range securityConfigs {
+		t.Run(name, func(t *testing.T) {
+			g := record(t, cfg)
+			var forwarded []string
+			for _, r := range rulesOf(t, g) {
+				if r.group != "nat-instance" || r.direction != "ingress" {
+					continue
+				}
+				if r.protocol == "tcp" && r.from == 22 {
+					continue // SSH, checked below
+				}
+				if !slices.Equal(r.cidrs, []netip.Prefix{vpc}) || len(r.groups) != 0 {
+					t.Errorf("NAT ingress %s is not from the VPC only", r)
+				}
+				forwarded = append(forwarded, fmt.Sprintf("%s %d-%d", r.protocol, r.from, r.to))
+			}
+			slices.Sort(forwarded)
+			want := []string{"icmp -1--1", "tcp 443-443", "tcp 80-80", "udp 0-65535"}
+			if !slices.Equal(forwarded, want) {
+				t.Errorf("NAT forwards %v, want %v", forwarded, want)
+			}
+		})
+	}
+}
+
+func TestSSHOnlyFromAllowedNetworksAndTheNat(t *testing.T) {
+	for name, cfg := range securityConfigs {
+		t.Run(name, func(t *testing.T) {
+			g := record(t, cfg)
+			natSG := named(t, g, tSecurityGroup, "nat-instance")
+			var allowed []string
+			if raw := cfg["nat-instance:sshAllowedCidrs"]; raw != "" {
+				if err := json.Unmarshal([]byte(raw), &allowed); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var natSSH []string
+			for _, r := range rulesOf(t, g) {
+				if r.direction != "ingress" || !(r.protocol == "tcp" && r.from <= 22 && 22 <= r.to) {
+					continue
+				}
+				switch r.group {
+				case "nat-instance":
+					for _, c := range r.cidrs {
+						natSSH = append(natSSH, c.String())
+					}
+				case "private-ec2":
+					if len(r.cidrs) != 0 || !slices.Equal(r.groups, []string{natSG.ID}) {
+						t.Errorf("private SSH rule %s, want only from the NAT's security group", r)
+					}
+				default:
+					t.Errorf("unexpected SSH rule %s", r)
+				}
+			}
+			slices.Sort(natSSH)
+			slices.Sort(allowed)
+			if !slices.Equal(natSSH, allowed) {
+				t.Errorf("SSH to the NAT from %v, want exactly sshAllowedCidrs %v", natSSH, allowed)
+			}
+		})
+	}
+}
+
+func TestInstancesUseTheirOwnSecurityGroups(t *testing.T) {
+	g := record(t, config())
+	natSG := named(t, g, tSecurityGroup, "nat-instance")
+	privateSG := named(t, g, tSecurityGroup, "private-ec2")
+	if got := named(t, g, tENI, "nat-instance").Strings("securityGroups"); !slices.Equal(got, []string{natSG.ID}) {
+		t.Errorf("NAT ENI groups %v, want [%s]", got, natSG.ID)
+	}
+	for _, name := range []string{"private-ec2-1", "private-ec2-2"} {
+		if got := named(t, g, tInstance, name).Strings("vpcSecurityGroupIds"); !slices.Equal(got, []string{privateSG.ID}) {
+			t.Errorf("%s groups %v, want [%s]", name, got, privateSG.ID)
+		}
+	}
+}
+
+func TestPrefixZeroIsCaughtWhateverTheAddress(t *testing.T) {
+	// The lab's typo: AWS stores 10.40.0.0/0 as 0.0.0.0/0. A string compare would miss it.
+	for _, c := range []string{"0.0.0.0/0", "10.40.0.0/0"} {
+		if !hasPrefixZero([]netip.Prefix{netip.MustParsePrefix(c)}) {
+			t.Errorf("%s not recognised as open to the world", c)
+		}
+	}
+	if hasPrefixZero([]netip.Prefix{netip.MustParsePrefix("10.40.0.0/16")}) {
+		t.Error("10.40.0.0/16 taken for a /0")
+	}
+}
