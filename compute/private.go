@@ -7,15 +7,20 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// PrivateInstancesArgs places instances in a private subnet, one per address.
+// PrivateInstancesArgs places instances in private subnets, one per address.
 type PrivateInstancesArgs struct {
 	InstanceSettings
-	VpcId      pulumi.StringInput
-	VpcCidr    string
-	SubnetId   pulumi.StringInput
-	PrivateIps []string
-	// NatSecurityGroupId is the only source allowed to SSH in (the NAT as jump host).
-	NatSecurityGroupId pulumi.StringInput
+	VpcId     pulumi.StringInput
+	VpcCidr   string
+	Instances []PrivateInstanceArgs
+	// NatSecurityGroupIds are the only sources allowed to SSH in (the NATs as jump hosts).
+	NatSecurityGroupIds pulumi.StringArray
+}
+
+// PrivateInstanceArgs is one private instance: its subnet and fixed address.
+type PrivateInstanceArgs struct {
+	SubnetId  pulumi.StringInput
+	PrivateIp string
 }
 
 // PrivateInstances are instances without public addresses that reach the internet only
@@ -38,7 +43,7 @@ func NewPrivateInstances(ctx *pulumi.Context, name string, args *PrivateInstance
 	parent := pulumi.Parent(p)
 
 	inbound := []rule{
-		{description: "SSH from the NAT instance (jump host)", protocol: "tcp", from: 22, to: 22, groups: pulumi.StringArray{args.NatSecurityGroupId}},
+		{description: "SSH from the NAT instance (jump host)", protocol: "tcp", from: 22, to: 22, groups: args.NatSecurityGroupIds},
 		{description: "ICMP (ping) from the VPC", protocol: "icmp", from: -1, to: -1, cidrs: []string{args.VpcCidr}},
 	}
 	sg, err := ec2.NewSecurityGroup(ctx, name, &ec2.SecurityGroupArgs{
@@ -53,16 +58,16 @@ func NewPrivateInstances(ctx *pulumi.Context, name string, args *PrivateInstance
 	}
 	p.SecurityGroupId = sg.ID()
 
-	for i, ip := range args.PrivateIps {
+	for i, spec := range args.Instances {
 		instanceName := fmt.Sprintf("%s-%d", name, i+1)
 		instanceArgs := hardenedInstanceArgs(args.InstanceSettings, instanceName)
-		instanceArgs.SubnetId = args.SubnetId
-		instanceArgs.PrivateIp = pulumi.String(ip)
+		instanceArgs.SubnetId = spec.SubnetId
+		instanceArgs.PrivateIp = pulumi.String(spec.PrivateIp)
 		instanceArgs.VpcSecurityGroupIds = pulumi.StringArray{sg.ID()}
 		// A fixed address can be held by one instance at a time.
 		instance, err := ec2.NewInstance(ctx, instanceName, instanceArgs, parent, pulumi.DeleteBeforeReplace(true))
 		if err != nil {
-			return nil, fmt.Errorf("compute: private instance %s: %w", ip, err)
+			return nil, fmt.Errorf("compute: private instance %s: %w", spec.PrivateIp, err)
 		}
 		p.InstanceIds = append(p.InstanceIds, instance.ID().ToStringOutput())
 		p.PrivateIps = append(p.PrivateIps, instance.PrivateIp)

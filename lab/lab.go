@@ -8,6 +8,7 @@ import (
 	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"nat-instance/compute"
@@ -40,18 +41,18 @@ func Program(ctx *pulumi.Context) error {
 	if err != nil {
 		return fmt.Errorf("lab: region: %w", err)
 	}
-	zone := s.Zones[0]
 
-	// VPC 10.40.0.0/16: internet gateway, public and private subnet, their route tables.
-	vpc, err := network.NewVpc(ctx, "nat-lab", &network.VpcArgs{
-		CidrBlock: s.VpcCidr.String(),
-		Zones: []network.ZoneArgs{{
-			AvailabilityZone:  zones[0],
-			PublicSubnetCidr:  zone.PublicSubnet.String(),
-			PrivateSubnetCidr: zone.PrivateSubnet.String(),
-		}},
-		FlowLogRetentionDays: FlowLogRetentionDays,
-	})
+	// VPC 10.40.0.0/16: internet gateway, and per zone a public and a private subnet, each with
+	// its route table.
+	vpcArgs := &network.VpcArgs{CidrBlock: s.VpcCidr.String(), FlowLogRetentionDays: FlowLogRetentionDays}
+	for i, z := range s.Zones {
+		vpcArgs.Zones = append(vpcArgs.Zones, network.ZoneArgs{
+			AvailabilityZone:  zones[i],
+			PublicSubnetCidr:  z.PublicSubnet.String(),
+			PrivateSubnetCidr: z.PrivateSubnet.String(),
+		})
+	}
+	vpc, err := network.NewVpc(ctx, "nat-lab", vpcArgs)
 	if err != nil {
 		return err
 	}
@@ -63,38 +64,72 @@ func Program(ctx *pulumi.Context) error {
 	}
 	base := compute.InstanceSettings{InstanceProfileName: profile.Name, KeyName: s.KeyName}
 
-	// NAT instance in the public subnet; the private route table's 0.0.0.0/0 goes to its ENI.
+	// NAT instances in public subnets: each private route table's 0.0.0.0/0 goes to the ENI of
+	// its zone's NAT (perZone) or of the one NAT (single).
 	natSettings := base
 	natSettings.InstanceType, natSettings.AmiId = s.NatInstanceType, pulumi.String(natAmi)
-	nat, err := compute.NewNatInstance(ctx, "nat-instance", &compute.NatInstanceArgs{
-		InstanceSettings:          natSettings,
-		VpcId:                     vpc.VpcId.ToStringOutput(),
-		VpcCidr:                   s.VpcCidr.String(),
-		SubnetId:                  vpc.PublicSubnets[0].ID().ToStringOutput(),
-		PrivateIp:                 zone.NatPrivateIP.String(),
-		SshAllowedCidrs:           prefixStrings(s.SSHAllowedCidrs),
-		InternetGatewayAttachment: vpc.InternetGatewayAttachment,
-		PrivateRouteTableIds:      []pulumi.StringInput{vpc.PrivateRouteTables[0].ID().ToStringOutput()},
-	})
-	if err != nil {
-		return err
+	var nats []*compute.NatInstance
+	for _, zone := range s.NatZones() {
+		tables := []pulumi.StringInput{vpc.PrivateRouteTables[zone].ID().ToStringOutput()}
+		if s.NatStrategy == settings.Single {
+			tables = ids(vpc.PrivateRouteTables)
+		}
+		nat, err := compute.NewNatInstance(ctx, natName(zone), &compute.NatInstanceArgs{
+			InstanceSettings:          natSettings,
+			VpcId:                     vpc.VpcId.ToStringOutput(),
+			VpcCidr:                   s.VpcCidr.String(),
+			SubnetId:                  vpc.PublicSubnets[zone].ID().ToStringOutput(),
+			PrivateIp:                 s.Zones[zone].NatPrivateIP.String(),
+			SshAllowedCidrs:           prefixStrings(s.SSHAllowedCidrs),
+			InternetGatewayAttachment: vpc.InternetGatewayAttachment,
+			PrivateRouteTableIds:      tables,
+		})
+		if err != nil {
+			return err
+		}
+		nats = append(nats, nat)
 	}
 
-	// Private instances in the private subnet, reachable only through the NAT.
+	// Private instances in the private subnets, reachable only through a NAT.
 	privateSettings := base
 	privateSettings.InstanceType, privateSettings.AmiId = s.PrivateInstanceType, pulumi.String(privateAmi)
-	private, err := compute.NewPrivateInstances(ctx, "private-ec2", &compute.PrivateInstancesArgs{
-		InstanceSettings:   privateSettings,
-		VpcId:              vpc.VpcId.ToStringOutput(),
-		VpcCidr:            s.VpcCidr.String(),
-		SubnetId:           vpc.PrivateSubnets[0].ID().ToStringOutput(),
-		PrivateIps:         addrStrings(zone.PrivateInstanceIPs),
-		NatSecurityGroupId: nat.SecurityGroupId.ToStringOutput(),
-	})
+	privateArgs := &compute.PrivateInstancesArgs{
+		InstanceSettings: privateSettings,
+		VpcId:            vpc.VpcId.ToStringOutput(),
+		VpcCidr:          s.VpcCidr.String(),
+	}
+	for _, nat := range nats {
+		privateArgs.NatSecurityGroupIds = append(privateArgs.NatSecurityGroupIds, nat.SecurityGroupId.ToStringOutput())
+	}
+	for _, p := range s.PrivateInstances {
+		privateArgs.Instances = append(privateArgs.Instances, compute.PrivateInstanceArgs{
+			SubnetId:  vpc.PrivateSubnets[p.Zone].ID().ToStringOutput(),
+			PrivateIp: p.IP.String(),
+		})
+	}
+	private, err := compute.NewPrivateInstances(ctx, "private-ec2", privateArgs)
 	if err != nil {
 		return err
 	}
 
-	exportOutputs(ctx, s, region.Name, zones, vpc, nat, private)
+	exportOutputs(ctx, s, region.Name, zones, vpc, nats, private)
 	return nil
+}
+
+// natName keeps the lab's name for the first zone's NAT instance, so that adding zones to a
+// stack does not replace it.
+func natName(zone int) string {
+	if zone == 0 {
+		return "nat-instance"
+	}
+	return fmt.Sprintf("nat-instance-%d", zone+1)
+}
+
+// ids lists the ids of route tables, in zone order.
+func ids(tables []*ec2.RouteTable) []pulumi.StringInput {
+	out := make([]pulumi.StringInput, len(tables))
+	for i, t := range tables {
+		out[i] = t.ID().ToStringOutput()
+	}
+	return out
 }

@@ -14,8 +14,10 @@ import (
 const sshUser = "ec2-user"
 
 // exportOutputs exports the addresses the lab's checks look at and ready-to-paste commands.
+// The lab's outputs describe the first zone's NAT; with several zones, per-zone lists follow.
 func exportOutputs(ctx *pulumi.Context, s settings.Settings, region string, zones []string,
-	vpc *network.Vpc, nat *compute.NatInstance, private *compute.PrivateInstances) {
+	vpc *network.Vpc, nats []*compute.NatInstance, private *compute.PrivateInstances) {
+	nat := nats[0]
 	ctx.Export("vpcId", vpc.VpcId)
 	ctx.Export("availabilityZone", pulumi.String(zones[0]))
 	ctx.Export("natPublicIp", nat.PublicIp)
@@ -34,6 +36,10 @@ func exportOutputs(ctx *pulumi.Context, s settings.Settings, region string, zone
 	}
 	ctx.Export("privateSessionCommands", sessions)
 
+	if len(zones) > 1 {
+		exportZones(ctx, s, zones, nats, private)
+	}
+
 	if s.KeyName == "" {
 		return
 	}
@@ -43,10 +49,48 @@ func exportOutputs(ctx *pulumi.Context, s settings.Settings, region string, zone
 	}
 	ctx.Export("natSshCommand", pulumi.Sprintf("ssh %s@%s", sshUser, nat.PublicIp))
 	jumps := pulumi.StringArray{}
-	for _, ip := range private.PrivateIps {
-		jumps = append(jumps, pulumi.Sprintf("ssh -J %s@%s %s@%s", sshUser, nat.PublicIp, sshUser, ip))
+	for i, ip := range private.PrivateIps {
+		jump := nats[natFor(s, s.PrivateInstances[i].Zone)].PublicIp
+		jumps = append(jumps, pulumi.Sprintf("ssh -J %s@%s %s@%s", sshUser, jump, sshUser, ip))
 	}
 	ctx.Export("privateSshCommands", jumps)
+}
+
+// exportZones exports, zone by zone, the NAT that serves it and its private instances.
+func exportZones(ctx *pulumi.Context, s settings.Settings, zones []string, nats []*compute.NatInstance, private *compute.PrivateInstances) {
+	publicIps, privateIps, instanceIds := pulumi.StringArray{}, pulumi.StringArray{}, pulumi.StringArray{}
+	for _, nat := range nats {
+		publicIps = append(publicIps, nat.PublicIp)
+		privateIps = append(privateIps, nat.PrivateIp)
+		instanceIds = append(instanceIds, nat.InstanceId.ToStringOutput())
+	}
+	ctx.Export("availabilityZones", pulumi.ToStringArray(zones))
+	ctx.Export("natPublicIps", publicIps)
+	ctx.Export("natPrivateIps", privateIps)
+	ctx.Export("natInstanceIds", instanceIds)
+
+	// zone name -> the Elastic IP its private instances leave through, and their addresses.
+	egress, byZone := pulumi.StringMap{}, pulumi.Map{}
+	for i, zone := range zones {
+		egress[zone] = nats[natFor(s, i)].PublicIp
+		ips := pulumi.StringArray{}
+		for j, p := range s.PrivateInstances {
+			if p.Zone == i {
+				ips = append(ips, private.PrivateIps[j])
+			}
+		}
+		byZone[zone] = ips
+	}
+	ctx.Export("egressIpByZone", egress)
+	ctx.Export("privateInstanceIpsByZone", byZone)
+}
+
+// natFor returns the index, in NAT order, of the NAT instance that serves a zone.
+func natFor(s settings.Settings, zone int) int {
+	if s.NatStrategy == settings.Single {
+		return 0
+	}
+	return zone
 }
 
 func prefixStrings(prefixes []netip.Prefix) []string {

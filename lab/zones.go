@@ -12,8 +12,8 @@ import (
 	"nat-instance/settings"
 )
 
-// placeZones returns each zone's availability zone name: the configured one, checked against
-// the region, or else the region's first standard zone that offers both instance types (not
+// placeZones returns each zone's availability zone name: the configured ones, checked against
+// the region, or else the region's first standard zones that offer both instance types (not
 // every zone offers every type, and a failed launch would leave a half-built lab).
 func placeZones(ctx *pulumi.Context, s settings.Settings) ([]string, error) {
 	available, err := aws.GetAvailabilityZones(ctx, &aws.GetAvailabilityZonesArgs{
@@ -50,21 +50,21 @@ func placeZones(ctx *pulumi.Context, s settings.Settings) ([]string, error) {
 
 	var problems settings.Problems
 	zones := make([]string, len(s.Zones))
+	if s.Zones[0].AvailabilityZone == "" {
+		picked := slices.DeleteFunc(slices.Clone(available.Names), func(z string) bool { return !offered(z) })
+		if len(picked) < len(zones) {
+			return nil, settings.Problems{{Key: settings.KeyZoneCount, Value: fmt.Sprint(len(zones)),
+				Want: fmt.Sprintf("only %d zone(s) of this region offer %s: %s", len(picked), strings.Join(types, " and "), strings.Join(picked, ", "))}}
+		}
+		return picked[:len(zones)], nil
+	}
 	for i, z := range s.Zones {
 		switch {
-		case z.AvailabilityZone == "":
-			idx := slices.IndexFunc(available.Names, offered)
-			if idx < 0 {
-				problems = append(problems, settings.Problem{Key: settings.KeyNatInstanceType, Value: strings.Join(types, ", "),
-					Want: "no availability zone of this region offers both instance types; choose other types"})
-				continue
-			}
-			zones[i] = available.Names[idx]
 		case !slices.Contains(available.Names, z.AvailabilityZone):
-			problems = append(problems, settings.Problem{Key: settings.KeyAvailabilityZone, Value: z.AvailabilityZone,
+			problems = append(problems, settings.Problem{Key: s.ZonesKey, Value: z.AvailabilityZone,
 				Want: "must be one of this region's zones: " + strings.Join(available.Names, ", ")})
 		case !offered(z.AvailabilityZone):
-			problems = append(problems, settings.Problem{Key: settings.KeyAvailabilityZone, Value: z.AvailabilityZone,
+			problems = append(problems, settings.Problem{Key: s.ZonesKey, Value: z.AvailabilityZone,
 				Want: fmt.Sprintf("does not offer %s; use another zone or leave it unset", strings.Join(types, " and "))})
 		default:
 			zones[i] = z.AvailabilityZone

@@ -45,9 +45,12 @@ func readProject(t *testing.T) map[string]declaredKey {
 func TestPulumiYamlDeclaresEveryKeyWithTheProgramsDefault(t *testing.T) {
 	declared := readProject(t)
 	defaults := map[string]any{
-		KeyVpcCidr: Defaults.VpcCidr, KeyPublicSubnetCidr: Defaults.PublicSubnetCidr,
-		KeyPrivateSubnetCidr: Defaults.PrivateSubnetCidr, KeyAvailabilityZone: Defaults.AvailabilityZone,
-		KeyNatPrivateIP: Defaults.NatPrivateIP, KeyPrivateInstanceIPs: Defaults.PrivateInstanceIPs,
+		KeyVpcCidr: Defaults.VpcCidr, KeyZoneCount: Defaults.ZoneCount, KeyNatStrategy: Defaults.NatStrategy,
+		KeyAvailabilityZone: Defaults.AvailabilityZone, KeyAvailabilityZones: Defaults.AvailabilityZones,
+		KeyPublicSubnetCidr: Defaults.PublicSubnetCidr, KeyPublicSubnetCidrs: Defaults.PublicSubnetCidrs,
+		KeyPrivateSubnetCidr: Defaults.PrivateSubnetCidr, KeyPrivateSubnetCidrs: Defaults.PrivateSubnetCidrs,
+		KeyNatPrivateIP: Defaults.NatPrivateIP, KeyNatPrivateIPs: Defaults.NatPrivateIPs,
+		KeyPrivateInstanceIPs: Defaults.PrivateInstanceIPs,
 		KeyNatInstanceType: Defaults.NatInstanceType, KeyPrivateInstanceType: Defaults.PrivateInstanceType,
 		KeyKeyName: Defaults.KeyName, KeySSHAllowedCidrs: Defaults.SSHAllowedCidrs,
 	}
@@ -61,6 +64,9 @@ func TestPulumiYamlDeclaresEveryKeyWithTheProgramsDefault(t *testing.T) {
 			t.Errorf("Pulumi.yaml: %s has no description", key)
 		}
 		wantType := "string"
+		if _, isInt := want.(int); isInt {
+			wantType = "integer"
+		}
 		if _, isList := want.([]string); isList {
 			wantType = "array"
 			if d.Items == nil || d.Items.Type != "string" {
