@@ -51,7 +51,7 @@ func TestPulumiYamlDeclaresEveryKeyWithTheProgramsDefault(t *testing.T) {
 		KeyPrivateSubnetCidr: Defaults.PrivateSubnetCidr, KeyPrivateSubnetCidrs: Defaults.PrivateSubnetCidrs,
 		KeyNatPrivateIP: Defaults.NatPrivateIP, KeyNatPrivateIPs: Defaults.NatPrivateIPs,
 		KeyPrivateInstanceIPs: Defaults.PrivateInstanceIPs,
-		KeyNatInstanceType: Defaults.NatInstanceType, KeyPrivateInstanceType: Defaults.PrivateInstanceType,
+		KeyNatInstanceType:    Defaults.NatInstanceType, KeyPrivateInstanceType: Defaults.PrivateInstanceType,
 		KeyKeyName: Defaults.KeyName, KeySSHAllowedCidrs: Defaults.SSHAllowedCidrs,
 	}
 	for key, want := range defaults {

@@ -213,7 +213,7 @@ func Parse(raw Raw) (Settings, error) {
 	vpc, vpcOK := p.prefix(KeyVpcCidr, raw.VpcCidr, 16, 28)
 	s.VpcCidr = vpc
 
-	zones, _ := p.perZone(KeyAvailabilityZone, raw.AvailabilityZone, KeyAvailabilityZones, raw.AvailabilityZones, n)
+	zones, _ := p.perZone(KeyAvailabilityZone, raw.AvailabilityZone, KeyAvailabilityZones, raw.AvailabilityZones, n, zonesWhy(n))
 	s.ZonesKey = keyUsed(KeyAvailabilityZone, raw.AvailabilityZone, KeyAvailabilityZones)
 	for i, z := range zones {
 		if !zonePattern.MatchString(z) {
@@ -262,20 +262,21 @@ func Parse(raw Raw) (Settings, error) {
 	return s, p.err()
 }
 
-// perZone resolves a per-zone value given as a singular key or a list: the values, one per
-// zone, or nil when neither is set (the program carves or picks them).
-func (p *Problems) perZone(one, value, many string, values []string, zones int) ([]string, bool) {
+// perZone resolves a value given per zone (or per NAT) as a singular key or a list: the
+// values, count of them, or nil when neither is set (the program carves or picks them). why
+// says where count comes from, for messages.
+func (p *Problems) perZone(one, value, many string, values []string, count int, why string) ([]string, bool) {
 	switch {
 	case value != "" && len(values) > 0:
 		p.add(many, strings.Join(values, ", "), fmt.Sprintf("set either %s or %s, not both", one, many))
 		return nil, false
-	case value != "" && zones > 1:
-		p.add(one, value, fmt.Sprintf("gives one zone but %s is %d; use %s with %d entries, or leave both unset", KeyZoneCount, zones, many, zones))
+	case value != "" && count > 1:
+		p.add(one, value, fmt.Sprintf("gives one value but %s; use %s with %d entries, or leave both unset", why, many, count))
 		return nil, false
 	case value != "":
 		return []string{value}, true
-	case len(values) > 0 && len(values) != zones:
-		p.add(many, strings.Join(values, ", "), fmt.Sprintf("has %d entries but %s is %d: give one per zone, or leave it unset", len(values), KeyZoneCount, zones))
+	case len(values) > 0 && len(values) != count:
+		p.add(many, strings.Join(values, ", "), fmt.Sprintf("has %d entries but %s: give one each, or leave it unset", len(values), why))
 		return nil, false
 	case len(values) > 0:
 		return values, true
@@ -283,12 +284,14 @@ func (p *Problems) perZone(one, value, many string, values []string, zones int) 
 	return nil, true
 }
 
+func zonesWhy(n int) string { return fmt.Sprintf("%s is %d", KeyZoneCount, n) }
+
 // subnets fills each zone's public and private subnet, given or carved. A subnet that does not
 // parse or lies outside the VPC is left invalid (zero), so addresses are not checked against it.
 func (p *Problems) subnets(s *Settings, raw Raw, vpc netip.Prefix, vpcOK bool) {
 	n := len(s.Zones)
-	public, publicOK := p.perZone(KeyPublicSubnetCidr, raw.PublicSubnetCidr, KeyPublicSubnetCidrs, raw.PublicSubnetCidrs, n)
-	private, privateOK := p.perZone(KeyPrivateSubnetCidr, raw.PrivateSubnetCidr, KeyPrivateSubnetCidrs, raw.PrivateSubnetCidrs, n)
+	public, publicOK := p.perZone(KeyPublicSubnetCidr, raw.PublicSubnetCidr, KeyPublicSubnetCidrs, raw.PublicSubnetCidrs, n, zonesWhy(n))
+	private, privateOK := p.perZone(KeyPrivateSubnetCidr, raw.PrivateSubnetCidr, KeyPrivateSubnetCidrs, raw.PrivateSubnetCidrs, n, zonesWhy(n))
 	if !publicOK || !privateOK || !vpcOK {
 		return // reported already; subnets are checked against the VPC
 	}
@@ -360,7 +363,11 @@ func carve(vpc netip.Prefix, zones int) ([]netip.Prefix, bool) {
 // public subnet's 100th address (the lab's 10.40.1.100), or its first usable one in a small
 // subnet.
 func (p *Problems) natIPs(s *Settings, raw Raw, natCount int) {
-	given, ok := p.perZone(KeyNatPrivateIP, raw.NatPrivateIP, KeyNatPrivateIPs, raw.NatPrivateIPs, natCount)
+	why := zonesWhy(natCount)
+	if raw.NatStrategy == Single {
+		why = fmt.Sprintf("%s %s has one NAT instance", KeyNatStrategy, Single)
+	}
+	given, ok := p.perZone(KeyNatPrivateIP, raw.NatPrivateIP, KeyNatPrivateIPs, raw.NatPrivateIPs, natCount, why)
 	if !ok {
 		return
 	}
