@@ -14,6 +14,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
 )
 
 // Project is the Pulumi project name the recordings run under.
@@ -65,8 +66,9 @@ func Run(program pulumi.RunFunc, config map[string]string, opts Options) (*Graph
 		if err := program(ctx); err != nil {
 			return err
 		}
-		outputs = resolveExports(ctx)
-		return nil
+		var err error
+		outputs, err = resolveExports(ctx)
+		return err
 	}, pulumi.WithMocks(Project, opts.Stack, m), func(info *pulumi.RunInfo) {
 		info.Config = config
 	})
@@ -78,20 +80,19 @@ func Run(program pulumi.RunFunc, config map[string]string, opts Options) (*Graph
 	return &m.graph, err
 }
 
-// resolveExports turns the stack's exports into plain values once they resolve; RunErr waits
-// for every apply before it returns.
-func resolveExports(ctx *pulumi.Context) map[string]any {
+// resolveExports waits for each of the stack's exports and returns their plain values. Waiting
+// here, not in an apply, also covers exports that depend on no resource (an empty list), which
+// RunErr would not wait for.
+func resolveExports(ctx *pulumi.Context) (map[string]any, error) {
 	out := map[string]any{}
-	var mu sync.Mutex
 	for name, value := range ctx.GetCurrentExportMap() {
-		pulumi.ToOutput(value).ApplyT(func(v any) any {
-			mu.Lock()
-			defer mu.Unlock()
-			out[name] = v
-			return v
-		})
+		result, err := internals.UnsafeAwaitOutput(ctx.Context(), pulumi.ToOutput(value))
+		if err != nil {
+			return nil, fmt.Errorf("mockgraph: output %s: %w", name, err)
+		}
+		out[name] = result.Value
 	}
-	return out
+	return out, nil
 }
 
 type mocks struct {
