@@ -72,8 +72,12 @@ func (r Resource) Object(key string) map[string]any {
 	return m
 }
 
-// AsStrings converts a recorded list to strings, skipping anything else.
+// AsStrings converts a recorded list (inputs hold []any, resolved outputs []string) to strings,
+// skipping anything else.
 func AsStrings(v any) []string {
+	if strings, ok := v.([]string); ok {
+		return strings
+	}
 	items, _ := v.([]any)
 	out := make([]string, 0, len(items))
 	for _, item := range items {

@@ -1,0 +1,215 @@
+package twin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+)
+
+// Expectation is what the program promises, read from its outputs and config rather than from
+// the resources the twin is built from, so that a wrong resource shows as a failed check.
+type Expectation struct {
+	// EgressIP is, per private instance address, the Elastic IP the internet must see.
+	EgressIP map[netip.Addr]netip.Addr
+	// SSHAllowed is an internet address inside sshAllowedCidrs (invalid when there are none);
+	// SSHDenied is one outside them.
+	SSHAllowed, SSHDenied netip.Addr
+}
+
+// Clients returns the extra internet host addresses the checks probe from.
+func (e Expectation) Clients() []netip.Addr {
+	var out []netip.Addr
+	for _, a := range []netip.Addr{e.SSHAllowed, e.SSHDenied} {
+		if a.IsValid() {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// SSHProbeAddresses picks an internet address inside the first allowed CIDR and one outside all
+// of them, from the documentation ranges where possible.
+func SSHProbeAddresses(allowed []netip.Prefix) (inside, outside netip.Addr) {
+	if len(allowed) > 0 {
+		inside = allowed[0].Addr()
+		if allowed[0].Bits() < 32 {
+			inside = inside.Next()
+		}
+	}
+	for _, candidate := range []string{"198.51.100.200", "203.0.113.200", "192.0.2.200", "100.64.0.200"} {
+		a := netip.MustParseAddr(candidate)
+		if !slices.ContainsFunc(allowed, func(p netip.Prefix) bool { return p.Contains(a) }) {
+			return inside, a
+		}
+	}
+	return inside, netip.Addr{}
+}
+
+// privateInstances are the instances without an Elastic IP: they reach the internet through a
+// NAT instance or not at all.
+func (t *Twin) privateInstances() []Instance {
+	var out []Instance
+	for _, inst := range t.topo.Instances {
+		if !inst.ElasticIP.IsValid() {
+			out = append(out, inst)
+		}
+	}
+	return out
+}
+
+// natInstances are the instances with a boot command.
+func (t *Twin) natInstances() []Instance {
+	var out []Instance
+	for _, inst := range t.topo.Instances {
+		if inst.Boot != nil {
+			out = append(out, inst)
+		}
+	}
+	return out
+}
+
+// BootNATs runs every NAT instance's boot command.
+func (t *Twin) BootNATs(ctx context.Context) error {
+	for _, nat := range t.natInstances() {
+		if out, err := t.RunBoot(ctx, nat.Name); err != nil {
+			return fmt.Errorf("%s boot script failed: %w: %s", nat.Name, err, out)
+		}
+	}
+	return nil
+}
+
+// CheckEgress is the lab's main observation: from each private instance, ping reaches the
+// internet host, the check-IP service sees the expected Elastic IP, and on the NAT's interface
+// tcpdump shows the packet arrive from the private address and leave from the NAT's own.
+func (t *Twin) CheckEgress(ctx context.Context, exp Expectation) error {
+	var errs []error
+	for _, p := range t.privateInstances() {
+		want, ok := exp.EgressIP[p.PrivateIP]
+		if !ok {
+			errs = append(errs, fmt.Errorf("%s: the program promises no egress address for %s", p.Name, p.PrivateIP))
+			continue
+		}
+		if err := t.Ping(ctx, p.Name, InternetHost); err != nil {
+			errs = append(errs, fmt.Errorf("%s cannot ping the internet host", p.Name))
+		}
+		if seen, err := t.CheckIP(ctx, p.Name); err != nil {
+			errs = append(errs, fmt.Errorf("%s cannot reach the check-IP service: %w", p.Name, err))
+		} else if seen != want {
+			errs = append(errs, fmt.Errorf("%s leaves as %s, want the Elastic IP %s", p.Name, seen, want))
+		}
+		nat := t.instanceByEIP(want)
+		if nat == nil {
+			errs = append(errs, fmt.Errorf("%s: no NAT instance holds the Elastic IP %s", p.Name, want))
+			continue
+		}
+		lines, err := t.Capture(ctx, nat.Name, "icmp and host "+InternetHost.String(), 2, func() {
+			_ = t.Ping(ctx, p.Name, InternetHost)
+		})
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		for _, want := range []string{
+			fmt.Sprintf("%s > %s: ICMP echo request", p.PrivateIP, InternetHost),
+			fmt.Sprintf("%s > %s: ICMP echo request", nat.PrivateIP, InternetHost),
+		} {
+			if !slices.ContainsFunc(lines, func(l string) bool { return strings.Contains(l, want) }) {
+				errs = append(errs, fmt.Errorf("tcpdump on %s did not show %q", nat.Name, want))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// CheckNoEgress passes when no private instance reaches the internet: the lab's state before
+// its two console steps.
+func (t *Twin) CheckNoEgress(ctx context.Context) error {
+	var errs []error
+	for _, p := range t.privateInstances() {
+		if t.Ping(ctx, p.Name, InternetHost) == nil {
+			errs = append(errs, fmt.Errorf("%s reaches the internet host", p.Name))
+		}
+		if seen, err := t.CheckIP(ctx, p.Name); err == nil {
+			errs = append(errs, fmt.Errorf("%s reaches the check-IP service as %s", p.Name, seen))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// CheckInbound: nothing from the internet reaches a private instance (ping, TCP 22, addressed
+// to it directly); the NATs accept SSH from the allowed address only, and are SSH jump hosts
+// to the private instances.
+func (t *Twin) CheckInbound(ctx context.Context, exp Expectation) error {
+	var errs []error
+	for _, p := range t.privateInstances() {
+		if t.Ping(ctx, "", p.PrivateIP) == nil {
+			errs = append(errs, fmt.Errorf("the internet pings %s", p.Name))
+		}
+		if t.TCPConnect("", netip.Addr{}, p.PrivateIP, 22) == nil {
+			errs = append(errs, fmt.Errorf("the internet reaches %s on TCP 22", p.Name))
+		}
+		for _, nat := range t.natInstances() {
+			if err := t.TCPConnect(nat.Name, netip.Addr{}, p.PrivateIP, 22); err != nil {
+				errs = append(errs, fmt.Errorf("%s cannot SSH to %s", nat.Name, p.Name))
+			}
+		}
+	}
+	for _, nat := range t.natInstances() {
+		if exp.SSHAllowed.IsValid() {
+			if err := t.TCPConnect("", exp.SSHAllowed, nat.ElasticIP, 22); err != nil {
+				errs = append(errs, fmt.Errorf("%s refuses SSH from the allowed %s", nat.Name, exp.SSHAllowed))
+			}
+		}
+		if t.TCPConnect("", exp.SSHDenied, nat.ElasticIP, 22) == nil {
+			errs = append(errs, fmt.Errorf("%s accepts SSH from %s, outside sshAllowedCidrs", nat.Name, exp.SSHDenied))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// CheckRulesOnce passes when the NAT's ruleset holds each rule exactly once.
+func (t *Twin) CheckRulesOnce(ctx context.Context, nat string) error {
+	out, err := t.Exec(ctx, nat, "nft", "list", "ruleset")
+	if err != nil {
+		return err
+	}
+	seen := map[string]int{}
+	for line := range strings.Lines(out) {
+		line = strings.TrimSpace(line)
+		if line != "" && line != "}" {
+			seen[line]++
+		}
+	}
+	var errs []error
+	for line, n := range seen {
+		if n > 1 {
+			errs = append(errs, fmt.Errorf("%s: %q appears %d times", nat, line, n))
+		}
+	}
+	if seen["table ip nat_instance {"] != 1 || !strings.Contains(out, "masquerade") {
+		errs = append(errs, fmt.Errorf("%s: no nat_instance table with a masquerade rule:\n%s", nat, out))
+	}
+	t.logf("%s nft list ruleset: %d distinct lines, each once: %v", nat, len(seen), len(errs) == 0)
+	return errors.Join(errs...)
+}
+
+func (t *Twin) instanceByEIP(eip netip.Addr) *Instance {
+	for i, inst := range t.topo.Instances {
+		if inst.ElasticIP == eip {
+			return &t.topo.Instances[i]
+		}
+	}
+	return nil
+}
+
+// NATs lists the names of the NAT instances (those with a boot command).
+func (t *Twin) NATs() []string {
+	var out []string
+	for _, n := range t.natInstances() {
+		out = append(out, n.Name)
+	}
+	return out
+}

@@ -1,0 +1,271 @@
+package twin
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"slices"
+	"sync"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"nat-instance/mockgraph"
+)
+
+// Lab is what a stack's twin is built from and checked against.
+type Lab struct {
+	Topology    Topology
+	Expectation Expectation
+}
+
+// LabFor runs program under mocks with a stack's config, builds the topology from what it
+// registered and reads what it promises from its outputs.
+func LabFor(program pulumi.RunFunc, stack string, config map[string]string) (Lab, error) {
+	g, err := mockgraph.Run(program, config, mockgraph.Options{Stack: stack})
+	if err != nil {
+		return Lab{}, fmt.Errorf("twin: the program failed for stack %s: %w", stack, err)
+	}
+	topo, err := FromGraph(g)
+	if err != nil {
+		return Lab{}, err
+	}
+	exp, err := expectationFrom(g.Outputs)
+	if err != nil {
+		return Lab{}, err
+	}
+	var allowed []netip.Prefix
+	if raw := config["nat-instance:sshAllowedCidrs"]; raw != "" {
+		var cidrs []string
+		if err := json.Unmarshal([]byte(raw), &cidrs); err != nil {
+			return Lab{}, fmt.Errorf("twin: sshAllowedCidrs: %w", err)
+		}
+		for _, c := range cidrs {
+			p, err := netip.ParsePrefix(c)
+			if err != nil {
+				return Lab{}, fmt.Errorf("twin: sshAllowedCidrs: %w", err)
+			}
+			allowed = append(allowed, p)
+		}
+	}
+	exp.SSHAllowed, exp.SSHDenied = SSHProbeAddresses(allowed)
+	return Lab{Topology: topo, Expectation: exp}, nil
+}
+
+// expectationFrom reads, per private instance, the Elastic IP it must leave through: the one
+// NAT's for a one-zone stack, its zone's entry of egressIpByZone otherwise.
+func expectationFrom(outputs map[string]any) (Expectation, error) {
+	exp := Expectation{EgressIP: map[netip.Addr]netip.Addr{}}
+	add := func(ips any, egress any) error {
+		eip, err := netip.ParseAddr(fmt.Sprint(egress))
+		if err != nil {
+			return fmt.Errorf("twin: egress address %v: %w", egress, err)
+		}
+		for _, ip := range mockgraph.AsStrings(ips) {
+			addr, err := netip.ParseAddr(ip)
+			if err != nil {
+				return fmt.Errorf("twin: private instance address %q: %w", ip, err)
+			}
+			exp.EgressIP[addr] = eip
+		}
+		return nil
+	}
+	byZone, multiZone := outputs["privateInstanceIpsByZone"].(map[string]any)
+	if !multiZone {
+		return exp, add(outputs["privateInstanceIps"], outputs["natPublicIp"])
+	}
+	egress, ok := outputs["egressIpByZone"].(map[string]string)
+	if !ok {
+		return exp, fmt.Errorf("twin: egressIpByZone is %T, want a map of zone to address", outputs["egressIpByZone"])
+	}
+	for zone, ips := range byZone {
+		if err := add(ips, egress[zone]); err != nil {
+			return exp, err
+		}
+	}
+	return exp, nil
+}
+
+// Check is one named check of the lab, run on a twin of its own.
+type Check struct {
+	Name string
+	// Change alters the topology before the twin is built (a negative control); nil keeps it.
+	Change func(*Topology)
+	Run    func(ctx context.Context, t *Twin, exp Expectation) error
+}
+
+// LabChecks are the write-up's checks, and what it only says in words, as runnable checks.
+func LabChecks(topo Topology) []Check {
+	checks := []Check{
+		{Name: "private instances reach the internet through their NAT, as its Elastic IP", Run: bootThen(
+			func(ctx context.Context, t *Twin, exp Expectation) error { return t.CheckEgress(ctx, exp) })},
+		{Name: "nothing from the internet reaches a private instance; SSH only as configured", Run: bootThen(
+			func(ctx context.Context, t *Twin, exp Expectation) error { return t.CheckInbound(ctx, exp) })},
+		{Name: "the boot script is idempotent and survives a reboot", Run: checkReboot},
+		{Name: "negative control: without the private default route, no egress", Change: withoutPrivateDefaultRoutes, Run: bootThen(
+			func(ctx context.Context, t *Twin, _ Expectation) error { return t.CheckNoEgress(ctx) })},
+		{Name: "negative control: with source/dest check on, no egress", Change: withSourceDestCheck, Run: bootThen(
+			func(ctx context.Context, t *Twin, _ Expectation) error { return t.CheckNoEgress(ctx) })},
+		{Name: "negative control: without the boot script, no egress",
+			Run: func(ctx context.Context, t *Twin, _ Expectation) error { return t.CheckNoEgress(ctx) }},
+	}
+	if len(topo.natNames()) > 1 {
+		checks = append(checks, Check{Name: "a stopped NAT cuts only the zones it serves", Run: bootThen(checkZoneFailure)})
+	}
+	return checks
+}
+
+func bootThen(check func(context.Context, *Twin, Expectation) error) func(context.Context, *Twin, Expectation) error {
+	return func(ctx context.Context, t *Twin, exp Expectation) error {
+		if err := t.BootNATs(ctx); err != nil {
+			return err
+		}
+		return check(ctx, t, exp)
+	}
+}
+
+// checkReboot runs the boot script twice (each rule must exist once), then gives each NAT a
+// fresh kernel state: egress is gone until only what the systemd unit runs at boot runs again.
+func checkReboot(ctx context.Context, t *Twin, exp Expectation) error {
+	for range 2 {
+		if err := t.BootNATs(ctx); err != nil {
+			return err
+		}
+	}
+	var errs []error
+	for _, nat := range t.NATs() {
+		errs = append(errs, t.CheckRulesOnce(ctx, nat))
+	}
+	for _, nat := range t.NATs() {
+		if err := t.Reboot(ctx, nat); err != nil {
+			return err
+		}
+	}
+	if err := t.CheckNoEgress(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("after a reboot, before the unit runs: %w", err))
+	}
+	if err := t.BootNATs(ctx); err != nil {
+		return err
+	}
+	errs = append(errs, t.CheckEgress(ctx, exp))
+	return errors.Join(errs...)
+}
+
+// checkZoneFailure stops each NAT in turn: the private instances it serves lose the internet,
+// every other one keeps it, through its own Elastic IP.
+func checkZoneFailure(ctx context.Context, t *Twin, exp Expectation) error {
+	nat := t.natInstances()[0]
+	if err := t.Stop(ctx, nat.Name); err != nil {
+		return err
+	}
+	var errs []error
+	for _, p := range t.privateInstances() {
+		servedByStopped := exp.EgressIP[p.PrivateIP] == nat.ElasticIP
+		_, err := t.CheckIP(ctx, p.Name)
+		switch {
+		case servedByStopped && err == nil:
+			errs = append(errs, fmt.Errorf("%s still reaches the internet with %s stopped", p.Name, nat.Name))
+		case !servedByStopped && err != nil:
+			errs = append(errs, fmt.Errorf("%s lost the internet when %s, which does not serve it, stopped", p.Name, nat.Name))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func withoutPrivateDefaultRoutes(topo *Topology) {
+	for i := range topo.Subnets {
+		topo.Subnets[i].Routes = slices.DeleteFunc(slices.Clone(topo.Subnets[i].Routes), func(r Route) bool { return r.ENI != "" })
+	}
+}
+
+func withSourceDestCheck(topo *Topology) {
+	for i := range topo.Instances {
+		topo.Instances[i].SourceDestCheck = true
+	}
+}
+
+func (topo Topology) natNames() []string {
+	var out []string
+	for _, inst := range topo.Instances {
+		if inst.Boot != nil {
+			out = append(out, inst.Name)
+		}
+	}
+	return out
+}
+
+// clone copies a topology deeply enough for a Change to alter it.
+func (topo Topology) clone() Topology {
+	out := topo
+	out.Subnets = slices.Clone(topo.Subnets)
+	out.Instances = slices.Clone(topo.Instances)
+	return out
+}
+
+// Result is the outcome of one check.
+type Result struct {
+	Check      string
+	Transcript string
+	Err        error
+}
+
+// RunChecks runs each check on a fresh twin of the lab, in parallel, and returns the results in
+// order. Each twin is torn down, whatever happens.
+func RunChecks(ctx context.Context, lab Lab, checks []Check) []Result {
+	results := make([]Result, len(checks))
+	var wg sync.WaitGroup
+	for i, c := range checks {
+		wg.Go(func() {
+			var log syncBuffer
+			topo := lab.Topology.clone()
+			if c.Change != nil {
+				c.Change(&topo)
+			}
+			t, err := Up(ctx, topo, Options{Log: &log, InternetClients: lab.Expectation.Clients()})
+			if err == nil {
+				err = c.Run(ctx, t, lab.Expectation)
+				err = errors.Join(err, t.Close())
+			}
+			results[i] = Result{Check: c.Name, Transcript: log.String(), Err: err}
+		})
+	}
+	wg.Wait()
+	return results
+}
+
+// syncBuffer is a transcript that probes may write from several goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf []byte
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf = append(b.buf, p...)
+	return len(p), nil
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return string(b.buf)
+}
+
+// PrintResults writes the transcripts and a verdict per check; it returns how many failed.
+func PrintResults(w io.Writer, results []Result) int {
+	failed := 0
+	for _, r := range results {
+		verdict := "PASS"
+		if r.Err != nil {
+			verdict, failed = "FAIL", failed+1
+		}
+		fmt.Fprintf(w, "=== %s\n%s--- %s: %s\n", r.Check, r.Transcript, verdict, r.Check)
+		if r.Err != nil {
+			fmt.Fprintf(w, "    %v\n", r.Err)
+		}
+	}
+	return failed
+}
