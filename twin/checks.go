@@ -82,8 +82,9 @@ func (t *Twin) BootNATs(ctx context.Context) error {
 }
 
 // CheckEgress is the lab's main observation: from each private instance, ping reaches the
-// internet host, the check-IP service sees the expected Elastic IP, and on the NAT's interface
-// tcpdump shows the packet arrive from the private address and leave from the NAT's own.
+// internet host, the check-IP service sees the expected Elastic IP, on the NAT's interface
+// tcpdump shows the packet arrive from the private address and leave from the NAT's own, and
+// on the internet it comes from the Elastic IP.
 func (t *Twin) CheckEgress(ctx context.Context, exp Expectation) error {
 	var errs []error
 	for _, p := range t.privateInstances() {
@@ -95,9 +96,13 @@ func (t *Twin) CheckEgress(ctx context.Context, exp Expectation) error {
 		if err := t.Ping(ctx, p.Name, InternetHost); err != nil {
 			errs = append(errs, fmt.Errorf("%s cannot ping the internet host", p.Name))
 		}
-		if seen, err := t.CheckIP(ctx, p.Name); err != nil {
+		seen, err := t.CheckIP(ctx, p.Name)
+		if err != nil {
+			// The captures below would only wait for packets that do not come.
 			errs = append(errs, fmt.Errorf("%s cannot reach the check-IP service: %w", p.Name, err))
-		} else if seen != want {
+			continue
+		}
+		if seen != want {
 			errs = append(errs, fmt.Errorf("%s leaves as %s, want the Elastic IP %s", p.Name, seen, want))
 		}
 		nat := t.instanceByEIP(want)
@@ -105,19 +110,28 @@ func (t *Twin) CheckEgress(ctx context.Context, exp Expectation) error {
 			errs = append(errs, fmt.Errorf("%s: no NAT instance holds the Elastic IP %s", p.Name, want))
 			continue
 		}
-		lines, err := t.Capture(ctx, nat.Name, "icmp and host "+InternetHost.String(), 2, func() {
-			_ = t.Ping(ctx, p.Name, InternetHost)
+		filter := "icmp[icmptype] = icmp-echo and dst host " + InternetHost.String()
+		var outside []string
+		var outsideErr error
+		atNAT, err := t.Capture(ctx, nat.Name, filter, 2, func() {
+			outside, outsideErr = t.Capture(ctx, "", filter, 1, func() { _ = t.Ping(ctx, p.Name, InternetHost) })
 		})
-		if err != nil {
+		if err = errors.Join(err, outsideErr); err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		for _, want := range []string{
-			fmt.Sprintf("%s > %s: ICMP echo request", p.PrivateIP, InternetHost),
-			fmt.Sprintf("%s > %s: ICMP echo request", nat.PrivateIP, InternetHost),
+		for _, c := range []struct {
+			where string
+			lines []string
+			from  netip.Addr
+		}{
+			{nat.Name + " (in)", atNAT, p.PrivateIP},
+			{nat.Name + " (out)", atNAT, nat.PrivateIP},
+			{"the internet", outside, want},
 		} {
-			if !slices.ContainsFunc(lines, func(l string) bool { return strings.Contains(l, want) }) {
-				errs = append(errs, fmt.Errorf("tcpdump on %s did not show %q", nat.Name, want))
+			seen := fmt.Sprintf("%s > %s: ICMP echo request", c.from, InternetHost)
+			if !slices.ContainsFunc(c.lines, func(l string) bool { return strings.Contains(l, seen) }) {
+				errs = append(errs, fmt.Errorf("tcpdump on %s did not show %q", c.where, seen))
 			}
 		}
 	}

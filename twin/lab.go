@@ -28,6 +28,11 @@ func LabFor(program pulumi.RunFunc, stack string, config map[string]string) (Lab
 	if err != nil {
 		return Lab{}, fmt.Errorf("twin: the program failed for stack %s: %w", stack, err)
 	}
+	return LabFromGraph(g, config)
+}
+
+// LabFromGraph builds a lab from a recorded program run and the config it ran with.
+func LabFromGraph(g *mockgraph.Graph, config map[string]string) (Lab, error) {
 	topo, err := FromGraph(g)
 	if err != nil {
 		return Lab{}, err

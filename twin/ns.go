@@ -99,6 +99,16 @@ func inNamespace(ns string, fn func() error) error {
 // RemoveLeftovers deletes the namespaces of twins whose process is gone, e.g. after a crash.
 // Namespaces of running processes, this one included, are left alone.
 func RemoveLeftovers(ctx context.Context) ([]string, error) {
+	return removeNamespaces(ctx, func(pid int) bool { return !processAlive(pid) })
+}
+
+// RemoveOwn deletes every namespace this process created and has not removed yet: the last
+// sweep of a command that was interrupted.
+func RemoveOwn(ctx context.Context) ([]string, error) {
+	return removeNamespaces(ctx, func(pid int) bool { return pid == os.Getpid() })
+}
+
+func removeNamespaces(ctx context.Context, remove func(pid int) bool) ([]string, error) {
 	entries, err := os.ReadDir("/run/netns")
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
@@ -114,7 +124,7 @@ func RemoveLeftovers(ctx context.Context) ([]string, error) {
 		}
 		pidText, _, _ := strings.Cut(rest, "-")
 		pid, err := strconv.Atoi(pidText)
-		if err != nil || processAlive(pid) {
+		if err != nil || !remove(pid) {
 			continue
 		}
 		if _, err := run(ctx, "ip", "netns", "delete", e.Name()); err != nil {

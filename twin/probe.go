@@ -135,12 +135,16 @@ func (t *Twin) dial(from string, source netip.Addr, to netip.AddrPort) (net.Conn
 	return c, err
 }
 
-// Capture runs tcpdump on an instance's interface around action and returns the packets it
-// printed, at most limit of them.
+// Capture runs tcpdump on an instance's interface ("" for the internet host's) around action
+// and returns the packets it printed, at most limit of them.
 func (t *Twin) Capture(ctx context.Context, instance, filter string, limit int, action func()) ([]string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	args := []string{"netns", "exec", t.Namespace(instance), "tcpdump", "-n", "-l", "-i", Interface, "-c", fmt.Sprint(limit)}
+	iface, where := Interface, instance
+	if instance == "" {
+		iface, where = "net0", "the internet host"
+	}
+	args := []string{"netns", "exec", t.nsOf(instance), "tcpdump", "-n", "-l", "-i", iface, "-c", fmt.Sprint(limit)}
 	cmd := exec.CommandContext(ctx, "ip", append(args, strings.Fields(filter)...)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -169,7 +173,7 @@ func (t *Twin) Capture(ctx context.Context, instance, filter string, limit int, 
 	case <-ready:
 	case <-ctx.Done():
 		_ = cmd.Wait()
-		return nil, fmt.Errorf("tcpdump in %s did not start", instance)
+		return nil, fmt.Errorf("tcpdump on %s did not start", where)
 	}
 	lines := make(chan string)
 	go func() {
@@ -190,7 +194,7 @@ collect:
 				break collect
 			}
 			out = append(out, l)
-			t.logf("  tcpdump -ni %s on %s: %s", Interface, instance, l)
+			t.logf("  tcpdump -ni %s on %s: %s", iface, where, l)
 		case <-deadline:
 			break collect
 		}

@@ -1,0 +1,73 @@
+// labtwin builds a network twin of a stack, from the program itself run under mocks, and runs
+// the lab's checks on it: egress through the NAT as its Elastic IP (with tcpdump), nothing in
+// from the internet, SSH only as configured, the boot script's idempotence and a reboot, and the
+// negative controls. It prints a transcript and exits non-zero if a check fails.
+//
+//	sudo go run ./cmd/labtwin -stack dev
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"nat-instance/lab"
+	"nat-instance/mockgraph"
+	"nat-instance/twin"
+)
+
+func main() {
+	stack := flag.String("stack", "dev", "stack whose Pulumi.<stack>.yaml gives the config")
+	dir := flag.String("dir", ".", "project directory (holds Pulumi.yaml)")
+	timeout := flag.Duration("timeout", 2*time.Minute, "give up after this long")
+	flag.Parse()
+	os.Exit(run(*stack, *dir, *timeout))
+}
+
+func run(stack, dir string, timeout time.Duration) int {
+	if err := twin.Available(); err != nil {
+		fmt.Fprintf(os.Stderr, "labtwin: %v\n", err)
+		return 2
+	}
+	// Ctrl-C or a kill stops the probes; the deferred sweep still removes every namespace.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	defer func() {
+		if removed, err := twin.RemoveOwn(context.Background()); err != nil || len(removed) > 0 {
+			fmt.Fprintf(os.Stderr, "labtwin: swept %d namespace(s) left by an interrupted check: %v\n", len(removed), err)
+		}
+	}()
+	if removed, err := twin.RemoveLeftovers(ctx); err != nil {
+		fmt.Fprintf(os.Stderr, "labtwin: removing leftovers of earlier runs: %v\n", err)
+		return 2
+	} else if len(removed) > 0 {
+		fmt.Printf("removed %d namespace(s) left by an earlier run\n", len(removed))
+	}
+
+	start := time.Now()
+	cfg, err := mockgraph.StackConfig(dir, stack)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "labtwin: %v\n", err)
+		return 2
+	}
+	l, err := twin.LabFor(lab.Program, stack, cfg)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "labtwin: %v\n", err)
+		return 2
+	}
+	fmt.Printf("stack %s: VPC %s, %d subnet(s), %d instance(s); every check on a twin of its own\n\n",
+		stack, l.Topology.VPC, len(l.Topology.Subnets), len(l.Topology.Instances))
+	results := twin.RunChecks(ctx, l, twin.LabChecks(l.Topology))
+	failed := twin.PrintResults(os.Stdout, results)
+	fmt.Printf("\n%d passed, %d failed (%.1f s)\n", len(results)-failed, failed, time.Since(start).Seconds())
+	if failed > 0 {
+		return 1
+	}
+	return 0
+}
