@@ -7,6 +7,24 @@ import (
 	"nat-instance/mockgraph"
 )
 
+// expectConfigError runs the program with a bad config: it must fail before registering a
+// single resource, with one message that holds every fragment of want.
+func expectConfigError(t *testing.T, cfg map[string]string, want ...string) {
+	t.Helper()
+	g, err := mockgraph.Run(Program, cfg, mockgraph.Options{})
+	if err == nil {
+		t.Fatal("the program accepted the config")
+	}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q does not contain %q", err, w)
+		}
+	}
+	if len(g.Resources) != 0 {
+		t.Errorf("%d resources registered before the error, want none", len(g.Resources))
+	}
+}
+
 // Each bad config must fail before a single resource exists, with a message that names the key,
 // the value and what is allowed.
 func TestBadConfigFailsBeforeAnyResource(t *testing.T) {
@@ -33,40 +51,19 @@ func TestBadConfigFailsBeforeAnyResource(t *testing.T) {
 		{"instance type", []string{"natInstanceType", "t4g nano"}, []string{`natInstanceType = "t4g nano"`, "instance type"}},
 		{"zone not in region", []string{"availabilityZone", "us-east-1a"}, []string{`availabilityZone = "us-east-1a"`, "ap-northeast-2a"}},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			g, err := mockgraph.Run(Program, config(tc.kv...), mockgraph.Options{})
-			if err == nil {
-				t.Fatal("the program accepted the config")
-			}
-			for _, want := range tc.want {
-				if !strings.Contains(err.Error(), want) {
-					t.Errorf("error %q does not contain %q", err, want)
-				}
-			}
-			if len(g.Resources) != 0 {
-				t.Errorf("%d resources registered before the error, want none", len(g.Resources))
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { expectConfigError(t, config(tc.kv...), tc.want...) })
 	}
 }
 
 func TestAllConfigMistakesAreReportedAtOnce(t *testing.T) {
-	_, err := mockgraph.Run(Program, config(
+	expectConfigError(t, config(
 		"vpcCidr", "10.40.0.0/16",
 		"publicSubnetCidr", "10.50.1.0/24",
 		"natPrivateIp", "nope",
 		"privateInstanceIps", `["10.40.2.1","10.40.9.9"]`,
 		"sshAllowedCidrs", `["0.0.0.0/0"]`,
-	), mockgraph.Options{})
-	if err == nil {
-		t.Fatal("the program accepted the config")
-	}
-	for _, key := range []string{`publicSubnetCidr = "10.50.1.0/24"`, `natPrivateIp = "nope"`,
-		`privateInstanceIps = "10.40.2.1"`, `privateInstanceIps = "10.40.9.9"`, `sshAllowedCidrs = "0.0.0.0/0"`} {
-		if !strings.Contains(err.Error(), key) {
-			t.Errorf("error does not report %s:\n%v", key, err)
-		}
-	}
+	), `publicSubnetCidr = "10.50.1.0/24"`, `natPrivateIp = "nope"`, `privateInstanceIps = "10.40.2.1"`,
+		`privateInstanceIps = "10.40.9.9"`, `sshAllowedCidrs = "0.0.0.0/0"`, "(5 problem(s))")
 }
 
 func TestZoneIsOneThatOffersTheInstanceTypes(t *testing.T) {

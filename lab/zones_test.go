@@ -159,19 +159,6 @@ func TestMultiZoneConfigMistakes(t *testing.T) {
 			[]string{`vpcCidr = "10.40.0.0/27"`, "too small to carve subnets for 2 zone(s)"}},
 		{"more zones than the region offers", []string{"zoneCount", "5"}, []string{`zoneCount = "5"`, "only 4 zone(s) of this region offer t4g.nano"}},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			g, err := mockgraph.Run(Program, config(tc.kv...), mockgraph.Options{})
-			if err == nil {
-				t.Fatal("the program accepted the config")
-			}
-			for _, want := range tc.want {
-				if !strings.Contains(err.Error(), want) {
-					t.Errorf("error %q does not contain %q", err, want)
-				}
-			}
-			if len(g.Resources) != 0 {
-				t.Errorf("%d resources registered before the error, want none", len(g.Resources))
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { expectConfigError(t, config(tc.kv...), tc.want...) })
 	}
 }
