@@ -15,3 +15,14 @@ func TestArchitecture(t *testing.T) {
 		}
 	}
 }
+
+func TestOnlyBurstableTypesGetCreditSettings(t *testing.T) {
+	for instanceType, want := range map[string]bool{
+		"t4g.nano": true, "t3.micro": true, "t3a.small": true, "t2.micro": true,
+		"trn1.2xlarge": false, "m7g.large": false, "c6gn.medium": false,
+	} {
+		if got := hardenedInstanceArgs(InstanceSettings{InstanceType: instanceType}, "x").CreditSpecification != nil; got != want {
+			t.Errorf("%s: credit specification set = %v, want %v", instanceType, got, want)
+		}
+	}
+}

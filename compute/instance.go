@@ -1,11 +1,14 @@
 package compute
 
 import (
-	"strings"
+	"regexp"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
+
+// burstable matches the T families (t2, t3, t3a, t4g), not trn1 and the like.
+var burstable = regexp.MustCompile(`^t[0-9][a-z]*\.`)
 
 // InstanceSettings is what every instance of the lab shares.
 type InstanceSettings struct {
@@ -43,7 +46,7 @@ func hardenedInstanceArgs(s InstanceSettings, name string) *ec2.InstanceArgs {
 	}
 	// Burstable types default to "unlimited" credits on t3/t4g, which bills surplus CPU; a lab
 	// and a small NAT should never cost more than the price list says.
-	if strings.HasPrefix(s.InstanceType, "t") {
+	if burstable.MatchString(s.InstanceType) {
 		args.CreditSpecification = &ec2.InstanceCreditSpecificationArgs{CpuCredits: pulumi.String("standard")}
 	}
 	return args
