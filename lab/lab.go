@@ -42,6 +42,12 @@ func Program(ctx *pulumi.Context) error {
 		return fmt.Errorf("lab: region: %w", err)
 	}
 
+	// Session Manager instead of open SSH, for every instance.
+	profile, err := compute.NewSessionManagerProfile(ctx, "nat-lab-ssm")
+	if err != nil {
+		return err
+	}
+
 	// VPC 10.40.0.0/16: internet gateway, and per zone a public and a private subnet, each with
 	// its route table.
 	vpcArgs := &network.VpcArgs{CidrBlock: s.VpcCidr.String(), FlowLogRetentionDays: FlowLogRetentionDays}
@@ -57,11 +63,6 @@ func Program(ctx *pulumi.Context) error {
 		return err
 	}
 
-	// Session Manager instead of open SSH, for every instance.
-	profile, err := compute.NewSessionManagerProfile(ctx, "nat-lab-ssm")
-	if err != nil {
-		return err
-	}
 	base := compute.InstanceSettings{InstanceProfileName: profile.Name, KeyName: s.KeyName}
 
 	// NAT instances in public subnets: each private route table's 0.0.0.0/0 goes to the ENI of

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
@@ -12,12 +11,8 @@ import (
 )
 
 // newFlowLogs records every flow of the VPC in a CloudWatch log group (CKV2_AWS_11), through a
-// role that only the flow-logs service of this account can assume.
-func newFlowLogs(ctx *pulumi.Context, name string, vpc *ec2.Vpc, retentionDays int, parent pulumi.ResourceOption) error {
-	caller, err := aws.GetCallerIdentity(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("network: flow logs: who am I: %w", err)
-	}
+// role that only the flow-logs service of accountId can assume.
+func newFlowLogs(ctx *pulumi.Context, name string, vpc *ec2.Vpc, accountId string, retentionDays int, parent pulumi.ResourceOption) error {
 	group, err := cloudwatch.NewLogGroup(ctx, name+"-flow-logs", &cloudwatch.LogGroupArgs{
 		RetentionInDays: pulumi.Int(retentionDays),
 		Tags:            nameTag(name + "-flow-logs"),
@@ -32,7 +27,7 @@ func newFlowLogs(ctx *pulumi.Context, name string, vpc *ec2.Vpc, retentionDays i
 			"Principal": map[string]any{"Service": "vpc-flow-logs.amazonaws.com"},
 			"Action":    "sts:AssumeRole",
 			// Confused-deputy guard: only flow logs of this account may use the role.
-			"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": caller.AccountId}},
+			"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": accountId}},
 		}},
 	})
 	if err != nil {

@@ -5,6 +5,7 @@ package network
 import (
 	"fmt"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -44,6 +45,11 @@ func NewVpc(ctx *pulumi.Context, name string, args *VpcArgs, opts ...pulumi.Reso
 	if len(args.Zones) == 0 {
 		return nil, fmt.Errorf("network: %s: at least one zone is needed", name)
 	}
+	// Asked first, so that a failure leaves nothing behind.
+	caller, err := aws.GetCallerIdentity(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("network: flow logs: account: %w", err)
+	}
 	v := &Vpc{CidrBlock: args.CidrBlock}
 	if err := ctx.RegisterComponentResource("nat-instance:network:Vpc", name, v, opts...); err != nil {
 		return nil, err
@@ -70,7 +76,7 @@ func NewVpc(ctx *pulumi.Context, name string, args *VpcArgs, opts ...pulumi.Reso
 		return nil, fmt.Errorf("network: default security group: %w", err)
 	}
 
-	if err := newFlowLogs(ctx, name, vpc, args.FlowLogRetentionDays, parent); err != nil {
+	if err := newFlowLogs(ctx, name, vpc, caller.AccountId, args.FlowLogRetentionDays, parent); err != nil {
 		return nil, err
 	}
 
