@@ -56,8 +56,12 @@ func (t *Twin) routerRuleset() string {
 		}
 	}
 	b.WriteString("\t\tct state established,related accept\n\t\tct state invalid drop\n")
+	// Every egress jump comes before any ingress jump: ingress chains end in accept, so an
+	// ingress match must never come before the sender's egress rules have been checked.
 	for i := range t.topo.Instances {
 		fmt.Fprintf(&b, "\t\tiifname %q jump egress_%d\n", routerPort(i), i)
+	}
+	for i := range t.topo.Instances {
 		fmt.Fprintf(&b, "\t\toifname %q jump ingress_%d\n", routerPort(i), i)
 	}
 	b.WriteString("\t}\n")

@@ -29,6 +29,7 @@ func run(ctx context.Context, name string, args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, commandTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.SysProcAttr = diesWithUs()
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
@@ -53,6 +54,7 @@ func nftIn(ctx context.Context, ns, ruleset string) error {
 	ctx, cancel := context.WithTimeout(ctx, commandTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "ip", "netns", "exec", ns, "nft", "-f", "-")
+	cmd.SysProcAttr = diesWithUs()
 	cmd.Stdin = strings.NewReader(ruleset)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("nft in %s: %w: %s\n%s", ns, err, out, ruleset)
@@ -64,6 +66,12 @@ func nftIn(ctx context.Context, ns, ruleset string) error {
 func sysctlIn(ctx context.Context, ns string, settings ...string) error {
 	_, err := execIn(ctx, ns, append([]string{"sysctl", "-q", "-w"}, settings...)...)
 	return err
+}
+
+// diesWithUs makes a child process end with this one, so that a killed test leaves no tcpdump
+// or ping behind holding a namespace.
+func diesWithUs() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 }
 
 // inNamespace runs fn on an OS thread switched into the namespace. Sockets fn opens belong to

@@ -146,6 +146,7 @@ func (t *Twin) Capture(ctx context.Context, instance, filter string, limit int, 
 	}
 	args := []string{"netns", "exec", t.nsOf(instance), "tcpdump", "-n", "-l", "-i", iface, "-c", fmt.Sprint(limit)}
 	cmd := exec.CommandContext(ctx, "ip", append(args, strings.Fields(filter)...)...)
+	cmd.SysProcAttr = diesWithUs()
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err

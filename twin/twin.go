@@ -49,12 +49,21 @@ type Twin struct {
 	closed    bool
 }
 
-var twinCount atomic.Int64
+var (
+	twinCount  atomic.Int64
+	sweepOnce  sync.Once
+	sweepError error
+)
 
 // Up builds the topology in fresh namespaces. On failure everything built so far is removed.
+// The first Up of a process also removes what crashed runs left behind.
 func Up(ctx context.Context, topo Topology, opts Options) (*Twin, error) {
 	if err := Available(); err != nil {
 		return nil, err
+	}
+	sweepOnce.Do(func() { _, sweepError = RemoveLeftovers(ctx) })
+	if sweepError != nil {
+		return nil, fmt.Errorf("twin: removing leftovers of earlier runs: %w", sweepError)
 	}
 	if opts.Log == nil {
 		opts.Log = io.Discard
@@ -266,7 +275,11 @@ func (t *Twin) linkInstance(ctx context.Context, i int) error {
 	if err != nil {
 		return err
 	}
-	if err := sysctlIn(ctx, vpc, "net.ipv4.conf."+port+".rp_filter=0"); err != nil {
+	// proxy_arp: an instance ARPs for the other addresses of its subnet on its own link, and
+	// the router answers for them at once (no proxy_delay, up to 0.8 s by default), as AWS's
+	// fabric does, then delivers through the VPC's rules.
+	if err := sysctlIn(ctx, vpc, "net.ipv4.conf."+port+".rp_filter=0", "net.ipv4.conf."+port+".proxy_arp=1",
+		"net.ipv4.neigh."+port+".proxy_delay=0"); err != nil {
 		return err
 	}
 	if err := t.listen(ns, netip.AddrPortFrom(inst.PrivateIP, 22), serveSSH); err != nil {

@@ -44,6 +44,7 @@ func runLab(t *testing.T, stack string, cfg map[string]string) {
 
 // Every stack file of the repository gets the twin's checks.
 func TestTwinOfEveryStackFile(t *testing.T) {
+	t.Parallel()
 	stacks, err := mockgraph.Stacks("..")
 	if err != nil || len(stacks) == 0 {
 		t.Fatalf("stacks %v: %v", stacks, err)
@@ -62,6 +63,7 @@ func TestTwinOfEveryStackFile(t *testing.T) {
 
 // Configs other than the lab's work the same: nothing in the twin assumes the lab's numbers.
 func TestTwinOfOtherConfigs(t *testing.T) {
+	t.Parallel()
 	for name, kv := range map[string][]string{
 		"other VPC, three private instances": {"vpcCidr", "10.99.0.0/16", "privateInstanceIps", `["10.99.2.11","10.99.2.12","10.99.2.13"]`},
 		"one NAT for three zones":            {"zoneCount", "3", "natStrategy", "single", "privateInstanceIps", `["10.40.2.10","10.40.4.10","10.40.6.10"]`},
@@ -81,6 +83,7 @@ func TestTwinOfOtherConfigs(t *testing.T) {
 // The twin shows a broken program: the same graph with one promise taken away fails the
 // egress check.
 func TestTwinShowsABrokenProgram(t *testing.T) {
+	t.Parallel()
 	requireNamespaces(t)
 	for name, breakIt := range map[string]func(*mockgraph.Graph){
 		"private default route forgotten": func(g *mockgraph.Graph) {
