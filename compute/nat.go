@@ -21,8 +21,17 @@ type NatInstanceArgs struct {
 	// InternetGatewayAttachment must exist before the Elastic IP is associated
 	// (Gateway.NotAttached otherwise).
 	InternetGatewayAttachment pulumi.Resource
-	// PrivateRouteTableIds each get 0.0.0.0/0 -> this NAT's network interface.
-	PrivateRouteTableIds []pulumi.StringInput
+	// PrivateRoutes are the default routes to this NAT's network interface, one per private
+	// route table it serves.
+	PrivateRoutes []PrivateRoute
+}
+
+// PrivateRoute is the default route of one private route table. Its name belongs to the
+// table, not to the NAT: moving a table to another NAT then updates the route in place (AWS
+// refuses a second 0.0.0.0/0 in a table, so a new route could not come before the old one goes).
+type PrivateRoute struct {
+	Name         string
+	RouteTableId pulumi.StringInput
 }
 
 // NatInstance is an EC2 instance that forwards and masquerades the VPC's traffic to the
@@ -50,7 +59,7 @@ func NewNatInstance(ctx *pulumi.Context, name string, args *NatInstanceArgs, opt
 	for _, cidr := range args.SshAllowedCidrs {
 		inbound = append(inbound, rule{description: "SSH from allowed admin network " + cidr, protocol: "tcp", from: 22, to: 22, cidrs: []string{cidr}})
 	}
-	outbound := append(forwarded("to the internet: forwarded traffic and the NAT's own updates", Internet),
+	outbound := append(forwarded("to the internet: forwarded traffic and the NAT instance updates", Internet),
 		rule{description: "SSH to instances in the VPC (jump host)", protocol: "tcp", from: 22, to: 22, cidrs: []string{args.VpcCidr}})
 	sg, err := ec2.NewSecurityGroup(ctx, name, &ec2.SecurityGroupArgs{
 		VpcId:       args.VpcId,
@@ -109,13 +118,13 @@ func NewNatInstance(ctx *pulumi.Context, name string, args *NatInstanceArgs, opt
 		return nil, fmt.Errorf("compute: NAT instance: %w", err)
 	}
 
-	for i, table := range args.PrivateRouteTableIds {
-		if _, err := ec2.NewRoute(ctx, fmt.Sprintf("%s-route-%d", name, i+1), &ec2.RouteArgs{
-			RouteTableId:         table,
+	for _, route := range args.PrivateRoutes {
+		if _, err := ec2.NewRoute(ctx, route.Name, &ec2.RouteArgs{
+			RouteTableId:         route.RouteTableId,
 			DestinationCidrBlock: pulumi.String("0.0.0.0/0"),
 			NetworkInterfaceId:   eni.ID(),
 		}, parent); err != nil {
-			return nil, fmt.Errorf("compute: private default route %d: %w", i+1, err)
+			return nil, fmt.Errorf("compute: private default route %s: %w", route.Name, err)
 		}
 	}
 

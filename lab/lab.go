@@ -8,7 +8,6 @@ import (
 	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"nat-instance/compute"
@@ -71,9 +70,14 @@ func Program(ctx *pulumi.Context) error {
 	natSettings.InstanceType, natSettings.AmiId = s.NatInstanceType, pulumi.String(natAmi)
 	var nats []*compute.NatInstance
 	for _, zone := range s.NatZones() {
-		tables := []pulumi.StringInput{vpc.PrivateRouteTables[zone].ID().ToStringOutput()}
-		if s.NatStrategy == settings.Single {
-			tables = ids(vpc.PrivateRouteTables)
+		var routes []compute.PrivateRoute
+		for served, table := range vpc.PrivateRouteTables {
+			if natZone(s, served) == zone {
+				routes = append(routes, compute.PrivateRoute{
+					Name:         fmt.Sprintf("nat-instance-route-%d", served+1),
+					RouteTableId: table.ID().ToStringOutput(),
+				})
+			}
 		}
 		nat, err := compute.NewNatInstance(ctx, natName(zone), &compute.NatInstanceArgs{
 			InstanceSettings:          natSettings,
@@ -83,7 +87,7 @@ func Program(ctx *pulumi.Context) error {
 			PrivateIp:                 s.Zones[zone].NatPrivateIP.String(),
 			SshAllowedCidrs:           prefixStrings(s.SSHAllowedCidrs),
 			InternetGatewayAttachment: vpc.InternetGatewayAttachment,
-			PrivateRouteTableIds:      tables,
+			PrivateRoutes:             routes,
 		})
 		if err != nil {
 			return err
@@ -124,13 +128,4 @@ func natName(zone int) string {
 		return "nat-instance"
 	}
 	return fmt.Sprintf("nat-instance-%d", zone+1)
-}
-
-// ids lists the ids of route tables, in zone order.
-func ids(tables []*ec2.RouteTable) []pulumi.StringInput {
-	out := make([]pulumi.StringInput, len(tables))
-	for i, t := range tables {
-		out[i] = t.ID().ToStringOutput()
-	}
-	return out
 }

@@ -2,6 +2,7 @@ package lab
 
 import (
 	"net/netip"
+	"slices"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -50,7 +51,7 @@ func exportOutputs(ctx *pulumi.Context, s settings.Settings, region string, zone
 	ctx.Export("natSshCommand", pulumi.Sprintf("ssh %s@%s", sshUser, nat.PublicIp))
 	jumps := pulumi.StringArray{}
 	for i, ip := range private.PrivateIps {
-		jump := nats[natFor(s, s.PrivateInstances[i].Zone)].PublicIp
+		jump := nats[natIndex(s, s.PrivateInstances[i].Zone)].PublicIp
 		jumps = append(jumps, pulumi.Sprintf("ssh -J %s@%s %s@%s", sshUser, jump, sshUser, ip))
 	}
 	ctx.Export("privateSshCommands", jumps)
@@ -72,7 +73,7 @@ func exportZones(ctx *pulumi.Context, s settings.Settings, zones []string, nats 
 	// zone name -> the Elastic IP its private instances leave through, and their addresses.
 	egress, byZone := pulumi.StringMap{}, pulumi.Map{}
 	for i, zone := range zones {
-		egress[zone] = nats[natFor(s, i)].PublicIp
+		egress[zone] = nats[natIndex(s, i)].PublicIp
 		ips := pulumi.StringArray{}
 		for j, p := range s.PrivateInstances {
 			if p.Zone == i {
@@ -85,12 +86,18 @@ func exportZones(ctx *pulumi.Context, s settings.Settings, zones []string, nats 
 	ctx.Export("privateInstanceIpsByZone", byZone)
 }
 
-// natFor returns the index, in NAT order, of the NAT instance that serves a zone.
-func natFor(s settings.Settings, zone int) int {
+// natZone returns the zone whose NAT instance serves a zone: its own under perZone, the first
+// under single.
+func natZone(s settings.Settings, zone int) int {
 	if s.NatStrategy == settings.Single {
 		return 0
 	}
 	return zone
+}
+
+// natIndex returns the position, in the list of NAT instances, of the one that serves a zone.
+func natIndex(s settings.Settings, zone int) int {
+	return slices.Index(s.NatZones(), natZone(s, zone))
 }
 
 func prefixStrings(prefixes []netip.Prefix) []string {

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
+	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"nat-instance/mockgraph"
@@ -37,7 +39,8 @@ func rulesOf(t *testing.T, g *mockgraph.Graph) []sgRule {
 					from, _ := raw["fromPort"].(float64)
 					to, _ := raw["toPort"].(float64)
 					r.from, r.to = int(from), int(to)
-					for _, c := range mockgraph.AsStrings(raw["cidrBlocks"]) {
+					cidrs := append(mockgraph.AsStrings(raw["cidrBlocks"]), mockgraph.AsStrings(raw["ipv6CidrBlocks"])...)
+					for _, c := range cidrs {
 						p, err := netip.ParsePrefix(c)
 						if err != nil {
 							t.Fatalf("%s: unparsable CIDR %q", r, c)
@@ -50,6 +53,17 @@ func rulesOf(t *testing.T, g *mockgraph.Graph) []sgRule {
 		}
 	}
 	return out
+}
+
+// Rules are inline only, so rulesOf sees them all: a standalone rule resource would escape it.
+func TestNoStandaloneSecurityGroupRules(t *testing.T) {
+	g := record(t, securityConfigs["ssh"])
+	for _, r := range g.Resources {
+		if strings.Contains(r.Type, "ecurityGroupRule") || strings.Contains(r.Type, "ecurityGroupIngressRule") ||
+			strings.Contains(r.Type, "ecurityGroupEgressRule") {
+			t.Errorf("standalone rule %s %s: the security tests read inline rules only", r.Type, r.Name)
+		}
+	}
 }
 
 func hasPrefixZero(cidrs []netip.Prefix) bool {
@@ -83,16 +97,20 @@ func TestNoSecurityGroupRuleIsOpenToTheWorld(t *testing.T) {
 	}
 }
 
+// awsDescription is what EC2 accepts in group and rule descriptions (the provider checks it at
+// preview): an apostrophe fails the whole deployment.
+var awsDescription = regexp.MustCompile(`^[A-Za-z0-9 ._\-:/()#,@\[\]+=&;{}!$*]{1,255}$`)
+
 func TestEverySecurityGroupAndRuleIsDescribed(t *testing.T) {
 	g := record(t, securityConfigs["ssh"])
 	for _, sg := range g.OfType(tSecurityGroup) {
-		if sg.String("description") == "" || sg.String("description") == "Managed by Pulumi" {
-			t.Errorf("security group %s has no description of its own", sg.Name)
+		if d := sg.String("description"); !awsDescription.MatchString(d) || d == "Managed by Pulumi" {
+			t.Errorf("security group %s: description %q is missing or not one EC2 accepts", sg.Name, d)
 		}
 	}
 	for _, r := range rulesOf(t, g) {
-		if r.description == "" {
-			t.Errorf("rule without description: %s", r)
+		if !awsDescription.MatchString(r.description) {
+			t.Errorf("rule %s: description %q is missing or not one EC2 accepts", r, r.description)
 		}
 	}
 }

@@ -162,3 +162,26 @@ func TestMultiZoneConfigMistakes(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) { expectConfigError(t, config(tc.kv...), tc.want...) })
 	}
 }
+
+// A private table's default route is named after the table, not its NAT: switching strategy
+// updates routes in place, where a new route beside the old would be refused by AWS.
+func TestStrategySwitchKeepsTheRoutes(t *testing.T) {
+	routes := func(strategy string) map[string]string { // URN -> target ENI
+		out := map[string]string{}
+		for _, r := range record(t, threeZones(strategy)).OfType(tRoute) {
+			if r.String("networkInterfaceId") != "" {
+				out[r.URN] = r.String("networkInterfaceId")
+			}
+		}
+		return out
+	}
+	perZone, single := routes("perZone"), routes("single")
+	if len(perZone) != 3 || len(single) != 3 {
+		t.Fatalf("%d and %d private default routes, want 3 and 3", len(perZone), len(single))
+	}
+	for urn := range perZone {
+		if _, ok := single[urn]; !ok {
+			t.Errorf("route %s exists under perZone only: a switch would replace it", urn)
+		}
+	}
+}
