@@ -46,8 +46,11 @@ func TestBadConfigFailsBeforeAnyResource(t *testing.T) {
 		{"unparsable IP", []string{"privateInstanceIps", `["10.40.2.x"]`}, []string{`privateInstanceIps = "10.40.2.x"`, "IPv4 address"}},
 		{"duplicate IP", []string{"privateInstanceIps", `["10.40.2.101","10.40.2.101"]`}, []string{`privateInstanceIps = "10.40.2.101"`, "already used"}},
 		{"not a list", []string{"privateInstanceIps", "10.40.2.101"}, []string{`privateInstanceIps = "10.40.2.101"`, "list of strings"}},
-		{"SSH from the world", []string{"sshAllowedCidrs", `["0.0.0.0/0"]`}, []string{`sshAllowedCidrs = "0.0.0.0/0"`, "between /1 and /32"}},
-		{"SSH from the lab's typo", []string{"sshAllowedCidrs", `["10.40.0.0/0"]`}, []string{`sshAllowedCidrs = "10.40.0.0/0"`, "between /1 and /32"}},
+		{"SSH from the world", []string{"sshAllowedCidrs", `["0.0.0.0/0"]`}, []string{`sshAllowedCidrs = "0.0.0.0/0"`, "between /8 and /32"}},
+		{"SSH from half the internet", []string{"sshAllowedCidrs", `["0.0.0.0/1","128.0.0.0/1"]`}, []string{`sshAllowedCidrs = "0.0.0.0/1"`, `sshAllowedCidrs = "128.0.0.0/1"`, "between /8 and /32"}},
+		{"VPC in a range AWS refuses", []string{"vpcCidr", "224.0.0.0/16"}, []string{`vpcCidr = "224.0.0.0/16"`, "224.0.0.0/4"}},
+		{"given subnet overlaps a carved one", []string{"publicSubnetCidr", "10.40.2.0/24"}, []string{`publicSubnetCidr = "10.40.2.0/24": must not overlap the private subnet carved for zone 1, 10.40.2.0/24`}},
+		{"SSH from the lab's typo", []string{"sshAllowedCidrs", `["10.40.0.0/0"]`}, []string{`sshAllowedCidrs = "10.40.0.0/0"`, "between /8 and /32"}},
 		{"instance type", []string{"natInstanceType", "t4g nano"}, []string{`natInstanceType = "t4g nano"`, "instance type"}},
 		{"zone not in region", []string{"availabilityZone", "us-east-1a"}, []string{`availabilityZone = "us-east-1a"`, "ap-northeast-2a"}},
 	} {

@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -221,6 +222,8 @@ func TestNatUserDataRunsTheBootScriptAtEveryBoot(t *testing.T) {
 	for _, want := range []string{
 		compute.NatBootScript,
 		"ExecStart=" + compute.NatScriptPath + " 10.99.0.0/16",
+		// A quoted marker: the script is written as it is, not expanded by the shell.
+		"<<'" + compute.NatScriptMarker + "'\n" + compute.NatBootScript + compute.NatScriptMarker + "\n",
 		"WantedBy=multi-user.target",
 		"systemctl enable --now " + compute.NatUnitName,
 	} {
@@ -342,6 +345,18 @@ func TestFlowLogsAndDefaultSecurityGroup(t *testing.T) {
 	trust := role.String("assumeRolePolicy")
 	if !strings.Contains(trust, "vpc-flow-logs.amazonaws.com") || !strings.Contains(trust, "aws:SourceAccount") {
 		t.Errorf("flow log role trust %q, want vpc-flow-logs limited to this account", trust)
+	}
+	policies := g.OfType(tRolePolicy)
+	if len(policies) != 1 || policies[0].String("role") != role.ID {
+		t.Fatalf("flow log role policies %v, want one on the flow log role", policies)
+	}
+	for _, action := range []string{"logs:CreateLogStream", "logs:PutLogEvents"} {
+		if !strings.Contains(policies[0].String("policy"), action) || !strings.Contains(policies[0].String("policy"), fmt.Sprint(group[0].State["arn"])) {
+			t.Errorf("flow log policy %s lacks %s on the log group", policies[0].String("policy"), action)
+		}
+	}
+	if !slices.Contains(logs[0].DependsOn, policies[0].URN) {
+		t.Error("the flow log does not wait for its role's policy: first deliveries would be denied")
 	}
 
 	defaults := g.OfType(tDefaultSG)

@@ -140,6 +140,7 @@ func TestMultiZoneConfigMistakes(t *testing.T) {
 		want []string
 	}{
 		{"zone count", []string{"zoneCount", "7"}, []string{`zoneCount = "7"`, "between 1 and 6"}},
+		{"zone count wrong, lists right", []string{"zoneCount", "0", "availabilityZones", `["ap-northeast-2a","ap-northeast-2b"]`}, []string{`zoneCount = "0"`, "(1 problem(s))"}},
 		{"zone count not a number", []string{"zoneCount", "two"}, []string{`zoneCount = "two"`, "whole number"}},
 		{"strategy", []string{"natStrategy", "perAz"}, []string{`natStrategy = "perAz"`, `"perZone"`, `"single"`}},
 		{"list length", []string{"zoneCount", "3", "publicSubnetCidrs", `["10.40.1.0/24","10.40.3.0/24"]`}, []string{`publicSubnetCidrs = "10.40.1.0/24, 10.40.3.0/24"`, "has 2 entries but zoneCount is 3"}},

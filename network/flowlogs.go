@@ -55,10 +55,11 @@ func newFlowLogs(ctx *pulumi.Context, name string, vpc *ec2.Vpc, accountId strin
 		})
 		return string(doc), err
 	}).(pulumi.StringOutput)
-	if _, err := iam.NewRolePolicy(ctx, name+"-flow-logs", &iam.RolePolicyArgs{
+	rolePolicy, err := iam.NewRolePolicy(ctx, name+"-flow-logs", &iam.RolePolicyArgs{
 		Role:   role.ID(),
 		Policy: policy,
-	}, parent); err != nil {
+	}, parent)
+	if err != nil {
 		return fmt.Errorf("network: flow log role policy: %w", err)
 	}
 	if _, err := ec2.NewFlowLog(ctx, name+"-flow-logs", &ec2.FlowLogArgs{
@@ -69,7 +70,8 @@ func newFlowLogs(ctx *pulumi.Context, name string, vpc *ec2.Vpc, accountId strin
 		IamRoleArn:             role.Arn,
 		MaxAggregationInterval: pulumi.Int(60),
 		Tags:                   nameTag(name + "-flow-logs"),
-	}, parent); err != nil {
+		// The role may write only once its policy exists; before, deliveries fail.
+	}, parent, pulumi.DependsOn([]pulumi.Resource{rolePolicy})); err != nil {
 		return fmt.Errorf("network: flow log: %w", err)
 	}
 	return nil

@@ -23,3 +23,22 @@ func fromUint32(v uint32) netip.Addr {
 	binary.BigEndian.PutUint32(b[:], v)
 	return netip.AddrFrom4(b)
 }
+
+// notForVPCs are the ranges AWS refuses as VPC CIDRs.
+var notForVPCs = []netip.Prefix{
+	netip.MustParsePrefix("0.0.0.0/8"),
+	netip.MustParsePrefix("127.0.0.0/8"),
+	netip.MustParsePrefix("169.254.0.0/16"),
+	netip.MustParsePrefix("224.0.0.0/4"),
+	netip.MustParsePrefix("240.0.0.0/4"),
+}
+
+// reservedRange returns the range of notForVPCs that vpc overlaps, or an invalid prefix.
+func reservedRange(vpc netip.Prefix) netip.Prefix {
+	for _, r := range notForVPCs {
+		if vpc.IsValid() && r.Overlaps(vpc) {
+			return r
+		}
+	}
+	return netip.Prefix{}
+}

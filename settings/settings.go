@@ -200,7 +200,9 @@ func Parse(raw Raw) (Settings, error) {
 	n := raw.ZoneCount
 	if n < 1 || n > MaxZones {
 		p.add(KeyZoneCount, strconv.Itoa(n), fmt.Sprintf("must be between 1 and %d", MaxZones))
-		n = 1 // check the rest as for one zone
+		// Check the rest for as many zones as the lists give, so that they are not blamed for
+		// a count that is itself wrong.
+		n = max(1, len(raw.AvailabilityZones), len(raw.PublicSubnetCidrs), len(raw.PrivateSubnetCidrs))
 	}
 	if raw.NatStrategy != PerZone && raw.NatStrategy != Single {
 		p.add(KeyNatStrategy, raw.NatStrategy, fmt.Sprintf("must be %q (a NAT instance per zone) or %q (one, in the first zone)", PerZone, Single))
@@ -211,6 +213,10 @@ func Parse(raw Raw) (Settings, error) {
 	}
 
 	vpc, vpcOK := p.prefix(KeyVpcCidr, raw.VpcCidr, 16, 28)
+	if reserved := reservedRange(vpc); vpcOK && reserved.IsValid() {
+		p.add(KeyVpcCidr, raw.VpcCidr, fmt.Sprintf("lies in %s, which AWS does not allow for a VPC; use a private range such as 10.0.0.0/8", reserved))
+		vpcOK = false
+	}
 	s.VpcCidr = vpc
 
 	zones, _ := p.perZone(KeyAvailabilityZone, raw.AvailabilityZone, KeyAvailabilityZones, raw.AvailabilityZones, n, zonesWhy(n))
@@ -255,7 +261,8 @@ func Parse(raw Raw) (Settings, error) {
 		p.add(KeyKeyName, raw.KeyName, "must be the name of an existing EC2 key pair (printable ASCII, at most 255 characters), or unset")
 	}
 	for _, c := range raw.SSHAllowedCidrs {
-		if prefix, ok := p.prefix(KeySSHAllowedCidrs, c, 1, 32); ok {
+		// /1 to /7 would open SSH to a large part of the internet in a few rules.
+		if prefix, ok := p.prefix(KeySSHAllowedCidrs, c, 8, 32); ok {
 			s.SSHAllowedCidrs = append(s.SSHAllowedCidrs, prefix)
 		}
 	}
@@ -334,7 +341,12 @@ func (p *Problems) place(pl *placement, kind, key string, given []string, i int,
 		label = key
 	}
 	for j, other := range pl.placed {
-		if sub.Overlaps(other) {
+		switch {
+		case !sub.Overlaps(other):
+		case given == nil:
+			// Only a given subnet can overlap a carved one: blame the key the user set.
+			p.add(pl.keys[j], other.String(), fmt.Sprintf("must not overlap %s %s", label, sub))
+		default:
 			p.add(key, sub.String(), fmt.Sprintf("must not overlap %s %s", pl.keys[j], other))
 		}
 	}
