@@ -34,6 +34,11 @@ net.ipv4.conf.$iface.send_redirects = 0
 EOF
 sysctl -q -p "$sysctl_file" >/dev/null || fail "could not apply $sysctl_file"
 
+# Instances use MTU 9001 inside the VPC and offer an MSS to match; the internet carries 1500.
+# The route MTU here is 9001 too, so clamping to it would change nothing: clamp forwarded SYNs
+# (both ways, one interface) to what a 1500-byte path carries.
+internet_mss=1460
+
 # One table owns everything this script does. Declaring it empty and deleting it first makes
 # the load replace the previous copy in the same transaction.
 nft -f - <<EOF || fail "nft rejected the ruleset for $iface and $vpc_cidr"
@@ -48,7 +53,7 @@ table ip nat_instance {
 	}
 	chain forward_mss {
 		type filter hook forward priority mangle; policy accept;
-		oifname "$iface" tcp flags syn tcp option maxseg size set rt mtu
+		oifname "$iface" tcp flags syn tcp option maxseg size > $internet_mss tcp option maxseg size set $internet_mss
 	}
 	chain postrouting {
 		type nat hook postrouting priority srcnat; policy accept;

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -96,7 +98,17 @@ func (t *Twin) CheckEgress(ctx context.Context, exp Expectation) error {
 		if err := t.Ping(ctx, p.Name, InternetHost); err != nil {
 			errs = append(errs, fmt.Errorf("%s cannot ping the internet host", p.Name))
 		}
-		seen, err := t.CheckIP(ctx, p.Name)
+		var seen netip.Addr
+		var err error
+		syns, capErr := t.Capture(ctx, "", "tcp[tcpflags] & tcp-syn != 0 and dst port 80", 1, func() {
+			seen, err = t.CheckIP(ctx, p.Name)
+		})
+		if capErr == nil {
+			capErr = mssFits(syns)
+		}
+		if capErr != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", p.Name, capErr))
+		}
 		if err != nil {
 			// The captures below would only wait for packets that do not come.
 			errs = append(errs, fmt.Errorf("%s cannot reach the check-IP service: %w", p.Name, err))
@@ -136,6 +148,27 @@ func (t *Twin) CheckEgress(ctx context.Context, exp Expectation) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// internetMSS is the largest TCP MSS a 1500-byte internet path carries.
+const internetMSS = 1460
+
+var mssOption = regexp.MustCompile(`mss (\d+)`)
+
+// mssFits checks the SYN the internet host saw: a private instance offers its VPC MTU's MSS
+// (8961), which must have been clamped on the way out, or large segments would be lost.
+func mssFits(syns []string) error {
+	if len(syns) == 0 {
+		return errors.New("tcpdump on the internet host saw no SYN")
+	}
+	m := mssOption.FindStringSubmatch(syns[0])
+	if m == nil {
+		return fmt.Errorf("SYN without an MSS option: %s", syns[0])
+	}
+	if mss, _ := strconv.Atoi(m[1]); mss > internetMSS {
+		return fmt.Errorf("SYN reached the internet with MSS %d, more than a 1500-byte path carries (%d)", mss, internetMSS)
+	}
+	return nil
 }
 
 // CheckNoEgress passes when no private instance reaches the internet: the lab's state before

@@ -158,8 +158,8 @@ func checkReboot(ctx context.Context, t *Twin, exp Expectation) error {
 	return errors.Join(errs...)
 }
 
-// checkZoneFailure stops each NAT in turn: the private instances it serves lose the internet,
-// every other one keeps it, through its own Elastic IP.
+// checkZoneFailure stops the first NAT: the private instances it serves lose the internet, every
+// other one keeps it, through its own zone's Elastic IP.
 func checkZoneFailure(ctx context.Context, t *Twin, exp Expectation) error {
 	nat := t.natInstances()[0]
 	if err := t.Stop(ctx, nat.Name); err != nil {
@@ -167,13 +167,15 @@ func checkZoneFailure(ctx context.Context, t *Twin, exp Expectation) error {
 	}
 	var errs []error
 	for _, p := range t.privateInstances() {
-		servedByStopped := exp.EgressIP[p.PrivateIP] == nat.ElasticIP
-		_, err := t.CheckIP(ctx, p.Name)
+		want := exp.EgressIP[p.PrivateIP]
+		seen, err := t.CheckIP(ctx, p.Name)
 		switch {
-		case servedByStopped && err == nil:
+		case want == nat.ElasticIP && err == nil:
 			errs = append(errs, fmt.Errorf("%s still reaches the internet with %s stopped", p.Name, nat.Name))
-		case !servedByStopped && err != nil:
+		case want != nat.ElasticIP && err != nil:
 			errs = append(errs, fmt.Errorf("%s lost the internet when %s, which does not serve it, stopped", p.Name, nat.Name))
+		case want != nat.ElasticIP && seen != want:
+			errs = append(errs, fmt.Errorf("%s leaves as %s with %s stopped, want its own zone's %s", p.Name, seen, nat.Name, want))
 		}
 	}
 	return errors.Join(errs...)

@@ -26,6 +26,10 @@ var (
 // serves the check-IP service on TCP 80.
 var InternetHost = netip.MustParseAddr("198.51.100.10")
 
+// vpcMTU is the MTU inside a VPC (jumbo frames); the internet side keeps 1500, as on AWS, so
+// an unclamped TCP MSS shows on the internet host.
+const vpcMTU = "9001"
+
 // Interface is the name of every instance's network interface, as on Amazon Linux 2023 on Nitro.
 const Interface = "ens5"
 
@@ -174,9 +178,9 @@ func (t *Twin) buildRouter(ctx context.Context) error {
 	}
 	err := ipAll(ctx, []ipStep{
 		{vpc, []string{"addr", "add", routerToIGW.String() + "/30", "dev", "to-igw"}},
-		{vpc, []string{"link", "set", "to-igw", "up"}},
+		{vpc, []string{"link", "set", "to-igw", "mtu", vpcMTU, "up"}},
 		{igw, []string{"addr", "add", igwToRouter.String() + "/30", "dev", "to-vpc"}},
-		{igw, []string{"link", "set", "to-vpc", "up"}},
+		{igw, []string{"link", "set", "to-vpc", "mtu", vpcMTU, "up"}},
 		{igw, []string{"route", "add", t.topo.VPC.String(), "via", routerToIGW.String()}},
 		// The VPC's local route: deliver to instances; no other address of the VPC exists.
 		{vpc, []string{"route", "add", "unreachable", t.topo.VPC.String(), "table", localTable}},
@@ -266,10 +270,10 @@ func (t *Twin) linkInstance(ctx context.Context, i int) error {
 	err := ipAll(ctx, []ipStep{
 		{ns, []string{"link", "set", "lo", "up"}},
 		{ns, []string{"addr", "add", netip.PrefixFrom(inst.PrivateIP, subnet.CIDR.Bits()).String(), "dev", Interface}},
-		{ns, []string{"link", "set", Interface, "up"}},
+		{ns, []string{"link", "set", Interface, "mtu", vpcMTU, "up"}},
 		{ns, []string{"route", "add", "default", "via", gateway.String()}},
 		{vpc, []string{"addr", "add", gateway.String() + "/32", "dev", port}},
-		{vpc, []string{"link", "set", port, "up"}},
+		{vpc, []string{"link", "set", port, "mtu", vpcMTU, "up"}},
 		{vpc, []string{"route", "add", inst.PrivateIP.String() + "/32", "dev", port, "table", localTable}},
 	})
 	if err != nil {
