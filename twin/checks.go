@@ -63,15 +63,7 @@ func (t *Twin) privateInstances() []Instance {
 }
 
 // natInstances are the instances with a boot command.
-func (t *Twin) natInstances() []Instance {
-	var out []Instance
-	for _, inst := range t.topo.Instances {
-		if inst.Boot != nil {
-			out = append(out, inst)
-		}
-	}
-	return out
-}
+func (t *Twin) natInstances() []Instance { return t.topo.nats() }
 
 // BootNATs runs every NAT instance's boot command.
 func (t *Twin) BootNATs(ctx context.Context) error {

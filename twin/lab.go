@@ -116,7 +116,7 @@ func LabChecks(topo Topology) []Check {
 		{Name: "negative control: without the boot script, no egress",
 			Run: func(ctx context.Context, t *Twin, _ Expectation) error { return t.CheckNoEgress(ctx) }},
 	}
-	if len(topo.natNames()) > 1 {
+	if len(topo.nats()) > 1 {
 		checks = append(checks, Check{Name: "a stopped NAT cuts only the zones it serves", Run: bootThen(checkZoneFailure)})
 	}
 	return checks
@@ -193,11 +193,12 @@ func withSourceDestCheck(topo *Topology) {
 	}
 }
 
-func (topo Topology) natNames() []string {
-	var out []string
+// nats are the instances with a boot command: the NAT instances.
+func (topo Topology) nats() []Instance {
+	var out []Instance
 	for _, inst := range topo.Instances {
 		if inst.Boot != nil {
-			out = append(out, inst.Name)
+			out = append(out, inst)
 		}
 	}
 	return out
