@@ -1,0 +1,169 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+
+	"github.com/blang/semver"
+	"github.com/pulumi/pulumi/sdk/v3/go/property"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
+)
+
+// Resource types the policies look at (pulumi-aws v6 tokens).
+const (
+	typeInstance             = "aws:ec2/instance:Instance"
+	typeLaunchTemplate       = "aws:ec2/launchTemplate:LaunchTemplate"
+	typeNetworkInterface     = "aws:ec2/networkInterface:NetworkInterface"
+	typeSecurityGroup        = "aws:ec2/securityGroup:SecurityGroup"
+	typeDefaultSecurityGroup = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
+	typeSecurityGroupRule    = "aws:ec2/securityGroupRule:SecurityGroupRule"
+	typeIngressRule          = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+	typeEgressRule           = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+)
+
+// natNamePatternKey is the config property of the source/dest check policy: a regular
+// expression (Go syntax) that a NAT's Name tag, or its resource name when it has no Name tag,
+// matches. defaultNatNamePattern matches the program's NATs ("nat-instance", "nat-instance-2",
+// "nat-instance-a") and a word "nat" in any other name.
+const (
+	natNamePatternKey     = "natNamePattern"
+	defaultNatNamePattern = `(?i)\bnat\b`
+)
+
+// Pack returns the policy pack. The pack-level enforcement level is ignored by policyx in
+// v3.274, so every policy sets its own.
+func Pack() (policyx.PolicyPack, error) {
+	return policyx.NewPolicyPack("nat-instance", semver.MustParse("1.0.0"), policyx.EnforcementLevelMandatory,
+		[]policyx.Policy{
+			policyx.NewResourceValidationPolicy("no-ingress-from-anywhere", policyx.ResourceValidationPolicyArgs{
+				Description:      "Security group rules must not allow ingress from a /0 network (CIDRs are parsed, so 10.40.0.0/0 counts).",
+				EnforcementLevel: policyx.EnforcementLevelMandatory,
+				ValidateResource: eachRule(noIngressFromAnywhere),
+			}),
+			policyx.NewResourceValidationPolicy("no-all-protocols-to-or-from-anywhere", policyx.ResourceValidationPolicyArgs{
+				Description:      "Security group rules must not allow all protocols to or from a /0 network.",
+				EnforcementLevel: policyx.EnforcementLevelMandatory,
+				ValidateResource: eachRule(noAllProtocolsWithAnywhere),
+			}),
+			policyx.NewResourceValidationPolicy("security-group-rule-descriptions", policyx.ResourceValidationPolicyArgs{
+				Description:      "Every security group rule must have a description.",
+				EnforcementLevel: policyx.EnforcementLevelMandatory,
+				ValidateResource: eachRule(ruleHasDescription),
+			}),
+			policyx.NewResourceValidationPolicy("imdsv2-required", policyx.ResourceValidationPolicyArgs{
+				Description:      "Instances and launch templates must require IMDSv2 (metadataOptions.httpTokens = required).",
+				EnforcementLevel: policyx.EnforcementLevelMandatory,
+				ValidateResource: imdsv2Required,
+			}),
+			policyx.NewResourceValidationPolicy("encrypted-root-volume", policyx.ResourceValidationPolicyArgs{
+				Description:      "Instances must have an encrypted root volume (rootBlockDevice.encrypted = true).",
+				EnforcementLevel: policyx.EnforcementLevelMandatory,
+				ValidateResource: encryptedRootVolume,
+			}),
+			policyx.NewResourceValidationPolicy("source-dest-check-only-on-nat", policyx.ResourceValidationPolicyArgs{
+				Description: "Source/destination check may be off only on a NAT's instance or network interface " +
+					"(its Name tag, or its resource name without one, matches the natNamePattern config).",
+				EnforcementLevel: policyx.EnforcementLevelMandatory,
+				ConfigSchema: &policyx.ConfigSchema{Properties: map[string]map[string]any{
+					natNamePatternKey: {"type": "string", "default": defaultNatNamePattern},
+				}},
+				ValidateResource: sourceDestCheckOnlyOnNat,
+			}),
+		})
+}
+
+func imdsv2Required(_ context.Context, args policyx.ResourceValidationArgs) error {
+	r := args.Resource
+	if r.Type != typeInstance && r.Type != typeLaunchTemplate {
+		return nil
+	}
+	tokens := field(r.Properties.Get("metadataOptions"), "httpTokens")
+	if !tokens.IsComputed() && !(tokens.IsString() && tokens.AsString() == "required") {
+		args.Manager.ReportViolation(fmt.Sprintf("%s: metadataOptions.httpTokens is %s, not \"required\"", r.Name, show(tokens)), "")
+	}
+	return nil
+}
+
+func encryptedRootVolume(_ context.Context, args policyx.ResourceValidationArgs) error {
+	r := args.Resource
+	if r.Type != typeInstance {
+		return nil
+	}
+	encrypted := field(r.Properties.Get("rootBlockDevice"), "encrypted")
+	if !encrypted.IsComputed() && !(encrypted.IsBool() && encrypted.AsBool()) {
+		args.Manager.ReportViolation(fmt.Sprintf("%s: rootBlockDevice.encrypted is %s, not true", r.Name, show(encrypted)), "")
+	}
+	return nil
+}
+
+func sourceDestCheckOnlyOnNat(_ context.Context, args policyx.ResourceValidationArgs) error {
+	r := args.Resource
+	if r.Type != typeInstance && r.Type != typeNetworkInterface {
+		return nil
+	}
+	check := r.Properties.Get("sourceDestCheck")
+	if !check.IsBool() || check.AsBool() {
+		return nil // on (AWS's default), or not known before `pulumi up`
+	}
+	pattern, err := natNamePattern(args.Config)
+	if err != nil {
+		return err
+	}
+	name := field(r.Properties.Get("tags"), "Name")
+	if name.IsComputed() {
+		return nil
+	}
+	recognisedBy := r.Name
+	if name.IsString() {
+		recognisedBy = name.AsString()
+	}
+	if !pattern.MatchString(recognisedBy) {
+		args.Manager.ReportViolation(fmt.Sprintf("%s: source/dest check is off but %q does not match %s = %q",
+			r.Name, recognisedBy, natNamePatternKey, pattern), "")
+	}
+	return nil
+}
+
+// natNamePattern reads the policy's config, or its default.
+func natNamePattern(config map[string]any) (*regexp.Regexp, error) {
+	raw, ok := config[natNamePatternKey]
+	if !ok {
+		return regexp.MustCompile(defaultNatNamePattern), nil
+	}
+	s, ok := raw.(string)
+	if !ok {
+		return nil, fmt.Errorf("policy config %s = %v: must be a string (a Go regular expression)", natNamePatternKey, raw)
+	}
+	pattern, err := regexp.Compile(s)
+	if err != nil {
+		return nil, fmt.Errorf("policy config %s = %q: not a Go regular expression: %w", natNamePatternKey, s, err)
+	}
+	return pattern, nil
+}
+
+// field reads key from an object value; anything else (absent, null) reads as null, and an
+// unknown object as unknown.
+func field(object property.Value, key string) property.Value {
+	if object.IsComputed() {
+		return object
+	}
+	if !object.IsMap() {
+		return property.New(property.Null)
+	}
+	return object.AsMap().Get(key)
+}
+
+// show prints a value for a violation message.
+func show(v property.Value) string {
+	switch {
+	case v.IsNull():
+		return "not set"
+	case v.IsString():
+		return fmt.Sprintf("%q", v.AsString())
+	case v.IsBool():
+		return fmt.Sprint(v.AsBool())
+	default:
+		return v.GoString()
+	}
+}

@@ -1,0 +1,193 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
+)
+
+// violationRecorder stands in for the engine's policy manager and keeps what was reported.
+type violationRecorder struct{ messages []string }
+
+func (v *violationRecorder) ReportViolation(message, _ string) {
+	v.messages = append(v.messages, message)
+}
+
+// validate runs one policy of the pack on a resource, as the engine does for each resource.
+func validate(t *testing.T, policy, typ, name string, inputs map[string]any, config map[string]any) ([]string, error) {
+	t.Helper()
+	pack, err := Pack()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pack.Policies() {
+		if p.Name() != policy {
+			continue
+		}
+		recorder := &violationRecorder{}
+		err := p.(policyx.ResourceValidationPolicy).Validate(context.Background(), policyx.ResourceValidationArgs{
+			Manager: recorder,
+			Resource: policyx.AnalyzerResource{
+				Type:       typ,
+				Name:       name,
+				Properties: resource.FromResourcePropertyMap(resource.NewPropertyMapFromMap(inputs)),
+			},
+			Config: config,
+		})
+		return recorder.messages, err
+	}
+	t.Fatalf("no policy %q in the pack", policy)
+	return nil, nil
+}
+
+// unknown is a value not known before `pulumi up` (an output of another resource).
+var unknown = resource.Computed{Element: resource.NewStringProperty("")}
+
+type policyCase struct {
+	name   string
+	typ    string
+	inputs map[string]any
+	config map[string]any
+	want   string // "" for no violation, else a part of the one expected message
+}
+
+func runCases(t *testing.T, policy string, cases []policyCase) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := validate(t, policy, c.typ, "res", c.inputs, c.config)
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch {
+			case c.want == "" && len(got) > 0:
+				t.Errorf("want no violation, got %q", got)
+			case c.want != "" && (len(got) != 1 || !strings.Contains(got[0], c.want)):
+				t.Errorf("want one violation containing %q, got %q", c.want, got)
+			}
+		})
+	}
+}
+
+// rule is an inline security group rule.
+func rule(protocol string, cidrs ...any) map[string]any {
+	return map[string]any{"protocol": protocol, "fromPort": 0, "toPort": 0, "cidrBlocks": cidrs, "description": "a rule"}
+}
+
+func group(direction string, rules ...map[string]any) map[string]any {
+	items := make([]any, len(rules))
+	for i, r := range rules {
+		items[i] = r
+	}
+	return map[string]any{"description": "a group", direction: items}
+}
+
+func TestNoIngressFromAnywhere(t *testing.T) {
+	runCases(t, "no-ingress-from-anywhere", []policyCase{
+		{"VPC CIDR", typeSecurityGroup, group("ingress", rule("tcp", "10.40.0.0/16")), nil, ""},
+		{"0.0.0.0/0", typeSecurityGroup, group("ingress", rule("tcp", "0.0.0.0/0")), nil, "ingress[0] allows ingress from 0.0.0.0/0"},
+		{"the lab's 10.40.0.0/0", typeSecurityGroup, group("ingress", rule("tcp", "10.40.2.0/24", "10.40.0.0/0")), nil, "from 10.40.0.0/0"},
+		{"::/0", typeSecurityGroup, map[string]any{"ingress": []any{map[string]any{"protocol": "tcp", "ipv6CidrBlocks": []any{"::/0"}}}}, nil, "from ::/0"},
+		{"not a CIDR", typeSecurityGroup, group("ingress", rule("tcp", "10.40.0.0")), nil, "not a CIDR"},
+		{"egress to the internet", typeSecurityGroup, group("egress", rule("tcp", "0.0.0.0/0")), nil, ""},
+		{"unknown before up", typeSecurityGroup, group("ingress", rule("tcp", unknown)), nil, ""},
+		{"default group", typeDefaultSecurityGroup, group("ingress", rule("tcp", "0.0.0.0/0")), nil, "from 0.0.0.0/0"},
+		{"SecurityGroupRule ingress", typeSecurityGroupRule, map[string]any{"type": "ingress", "protocol": "tcp", "cidrBlocks": []any{"1.2.3.4/0"}}, nil, "from 1.2.3.4/0"},
+		{"SecurityGroupRule egress", typeSecurityGroupRule, map[string]any{"type": "egress", "protocol": "tcp", "cidrBlocks": []any{"0.0.0.0/0"}}, nil, ""},
+		{"vpc ingress rule", typeIngressRule, map[string]any{"ipProtocol": "tcp", "cidrIpv4": "0.0.0.0/0"}, nil, "from 0.0.0.0/0"},
+		{"vpc ingress rule from a group", typeIngressRule, map[string]any{"ipProtocol": "tcp", "referencedSecurityGroupId": "sg-1"}, nil, ""},
+		{"not a security group", typeInstance, map[string]any{"ingress": []any{rule("tcp", "0.0.0.0/0")}}, nil, ""},
+	})
+}
+
+func TestNoAllProtocolsToOrFromAnywhere(t *testing.T) {
+	runCases(t, "no-all-protocols-to-or-from-anywhere", []policyCase{
+		{"web to the internet", typeSecurityGroup, group("egress", rule("tcp", "0.0.0.0/0")), nil, ""},
+		{"all to the internet", typeSecurityGroup, group("egress", rule("-1", "0.0.0.0/0")), nil, "egress[0] allows all protocols to 0.0.0.0/0"},
+		{"all from 10.40.0.0/0", typeSecurityGroup, group("ingress", rule("-1", "10.40.0.0/0")), nil, "all protocols from 10.40.0.0/0"},
+		{"all to the VPC", typeSecurityGroup, group("egress", rule("-1", "10.40.0.0/16")), nil, ""},
+		{`"all" spelled out`, typeSecurityGroupRule, map[string]any{"type": "egress", "protocol": "all", "cidrBlocks": []any{"0.0.0.0/0"}}, nil, "all protocols to 0.0.0.0/0"},
+		{"vpc egress rule", typeEgressRule, map[string]any{"ipProtocol": "-1", "cidrIpv6": "::/0"}, nil, "all protocols to ::/0"},
+	})
+}
+
+func TestSecurityGroupRuleDescriptions(t *testing.T) {
+	undescribed := rule("tcp", "10.0.0.0/8")
+	delete(undescribed, "description")
+	blank := rule("tcp", "10.0.0.0/8")
+	blank["description"] = " "
+	runCases(t, "security-group-rule-descriptions", []policyCase{
+		{"described", typeSecurityGroup, group("ingress", rule("tcp", "10.0.0.0/8")), nil, ""},
+		{"no description", typeSecurityGroup, group("egress", rule("tcp", "10.0.0.0/8"), undescribed), nil, "egress[1] has no description"},
+		{"blank description", typeDefaultSecurityGroup, group("ingress", blank), nil, "has no description"},
+		{"SecurityGroupRule", typeSecurityGroupRule, map[string]any{"type": "ingress", "protocol": "tcp"}, nil, "has no description"},
+		{"vpc rule", typeIngressRule, map[string]any{"ipProtocol": "tcp", "description": "web"}, nil, ""},
+		{"unknown before up", typeEgressRule, map[string]any{"ipProtocol": "tcp", "description": unknown}, nil, ""},
+	})
+}
+
+func TestImdsv2Required(t *testing.T) {
+	runCases(t, "imdsv2-required", []policyCase{
+		{"required", typeInstance, map[string]any{"metadataOptions": map[string]any{"httpTokens": "required"}}, nil, ""},
+		{"optional", typeInstance, map[string]any{"metadataOptions": map[string]any{"httpTokens": "optional"}}, nil, `httpTokens is "optional"`},
+		{"not set", typeInstance, map[string]any{}, nil, "httpTokens is not set"},
+		{"launch template", typeLaunchTemplate, map[string]any{"metadataOptions": map[string]any{}}, nil, "httpTokens is not set"},
+		{"unknown before up", typeInstance, map[string]any{"metadataOptions": unknown}, nil, ""},
+	})
+}
+
+func TestEncryptedRootVolume(t *testing.T) {
+	runCases(t, "encrypted-root-volume", []policyCase{
+		{"encrypted", typeInstance, map[string]any{"rootBlockDevice": map[string]any{"encrypted": true}}, nil, ""},
+		{"not encrypted", typeInstance, map[string]any{"rootBlockDevice": map[string]any{"encrypted": false}}, nil, "encrypted is false"},
+		{"no root block device", typeInstance, map[string]any{}, nil, "encrypted is not set"},
+		{"other type", typeLaunchTemplate, map[string]any{}, nil, ""},
+	})
+}
+
+func TestSourceDestCheckOnlyOnNat(t *testing.T) {
+	off := func(name string) map[string]any {
+		return map[string]any{"sourceDestCheck": false, "tags": map[string]any{"Name": name}}
+	}
+	runCases(t, "source-dest-check-only-on-nat", []policyCase{
+		{"the lab's NAT interface", typeNetworkInterface, off("nat-instance"), nil, ""},
+		{"a second zone's NAT", typeNetworkInterface, off("nat-instance-2"), nil, ""},
+		{"a pair member", typeInstance, off("nat-instance-a"), nil, ""},
+		{"a private instance", typeInstance, off("private-ec2-1"), nil, `"private-ec2-1" does not match natNamePattern`},
+		{"a word containing nat", typeNetworkInterface, off("natural-gas"), nil, "does not match"},
+		{"no Name tag: the resource name", typeNetworkInterface, map[string]any{"sourceDestCheck": false}, nil, `"res" does not match`},
+		{"check on", typeNetworkInterface, map[string]any{"sourceDestCheck": true, "tags": map[string]any{"Name": "web"}}, nil, ""},
+		{"check not set (AWS: on)", typeInstance, map[string]any{"tags": map[string]any{"Name": "web"}}, nil, ""},
+		{"configured pattern", typeNetworkInterface, off("egress-gw-1"), map[string]any{"natNamePattern": "^egress-gw-"}, ""},
+		{"configured pattern, other name", typeNetworkInterface, off("nat-instance"), map[string]any{"natNamePattern": "^egress-gw-"}, `does not match natNamePattern = "^egress-gw-"`},
+	})
+}
+
+func TestBadPolicyConfigIsNamed(t *testing.T) {
+	for _, bad := range []any{"(", 7} {
+		_, err := validate(t, "source-dest-check-only-on-nat", typeNetworkInterface, "eni",
+			map[string]any{"sourceDestCheck": false}, map[string]any{"natNamePattern": bad})
+		if err == nil || !strings.Contains(err.Error(), "natNamePattern") {
+			t.Errorf("natNamePattern = %v: want an error naming the key, got %v", bad, err)
+		}
+	}
+}
+
+// Every policy states its own enforcement level: policyx ignores the pack-level one.
+func TestEveryPolicyIsMandatory(t *testing.T) {
+	pack, err := Pack()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pack.Policies()) != 6 {
+		t.Errorf("want 6 policies, got %d", len(pack.Policies()))
+	}
+	for _, p := range pack.Policies() {
+		if p.EnforcementLevel() != policyx.EnforcementLevelMandatory {
+			t.Errorf("%s: enforcement level %v, want mandatory", p.Name(), p.EnforcementLevel())
+		}
+	}
+}

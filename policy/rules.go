@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/property"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/policyx"
+)
+
+// sgRule is one security group rule, whichever resource type declares it: inline in a
+// (default) security group, a SecurityGroupRule, or a vpc SecurityGroupIngressRule/EgressRule.
+type sgRule struct {
+	where       string // e.g. `nat-instance ingress[2]`, for messages
+	ingress     bool
+	protocol    property.Value
+	cidrs       []property.Value // IPv4 and IPv6
+	description property.Value
+}
+
+// toOrFrom says which way the rule's addresses are: "from" for ingress, "to" for egress.
+func (r sgRule) toOrFrom() string {
+	if r.ingress {
+		return "from"
+	}
+	return "to"
+}
+
+// rulesOf lists the security group rules a resource declares. Rules not known before
+// `pulumi up` (computed lists) are left out: the policies judge them at `pulumi up`.
+func rulesOf(r policyx.AnalyzerResource) []sgRule {
+	props := r.Properties
+	switch r.Type {
+	case typeSecurityGroup, typeDefaultSecurityGroup:
+		var rules []sgRule
+		for _, direction := range []string{"ingress", "egress"} {
+			list := props.Get(direction)
+			if !list.IsArray() {
+				continue
+			}
+			for i, item := range list.AsArray().All {
+				if !item.IsMap() {
+					continue
+				}
+				m := item.AsMap()
+				rules = append(rules, sgRule{
+					where:       fmt.Sprintf("%s %s[%d]", r.Name, direction, i),
+					ingress:     direction == "ingress",
+					protocol:    m.Get("protocol"),
+					cidrs:       append(values(m.Get("cidrBlocks")), values(m.Get("ipv6CidrBlocks"))...),
+					description: m.Get("description"),
+				})
+			}
+		}
+		return rules
+	case typeSecurityGroupRule:
+		kind := props.Get("type")
+		if !kind.IsString() {
+			return nil
+		}
+		return []sgRule{{
+			where:       r.Name,
+			ingress:     kind.AsString() == "ingress",
+			protocol:    props.Get("protocol"),
+			cidrs:       append(values(props.Get("cidrBlocks")), values(props.Get("ipv6CidrBlocks"))...),
+			description: props.Get("description"),
+		}}
+	case typeIngressRule, typeEgressRule:
+		return []sgRule{{
+			where:       r.Name,
+			ingress:     r.Type == typeIngressRule,
+			protocol:    props.Get("ipProtocol"),
+			cidrs:       []property.Value{props.Get("cidrIpv4"), props.Get("cidrIpv6")},
+			description: props.Get("description"),
+		}}
+	}
+	return nil
+}
+
+// values lists the items of a list value (none for null or unknown).
+func values(list property.Value) []property.Value {
+	if !list.IsArray() {
+		return nil
+	}
+	return list.AsArray().AsSlice()
+}
+
+// eachRule turns a check of one rule into a resource policy over every rule of a resource.
+func eachRule(check func(sgRule) []string) func(context.Context, policyx.ResourceValidationArgs) error {
+	return func(_ context.Context, args policyx.ResourceValidationArgs) error {
+		for _, rule := range rulesOf(args.Resource) {
+			for _, problem := range check(rule) {
+				args.Manager.ReportViolation(problem, "")
+			}
+		}
+		return nil
+	}
+}
+
+func noIngressFromAnywhere(rule sgRule) []string {
+	if !rule.ingress {
+		return nil
+	}
+	var problems []string
+	for _, cidr := range anywhere(rule) {
+		problems = append(problems, fmt.Sprintf("%s allows ingress from %s", rule.where, cidr))
+	}
+	return problems
+}
+
+func noAllProtocolsWithAnywhere(rule sgRule) []string {
+	p := rule.protocol
+	all := (p.IsString() && (p.AsString() == "-1" || strings.EqualFold(p.AsString(), "all"))) ||
+		(p.IsNumber() && p.AsNumber() == -1)
+	if !all {
+		return nil
+	}
+	var problems []string
+	for _, cidr := range anywhere(rule) {
+		problems = append(problems, fmt.Sprintf("%s allows all protocols %s %s", rule.where, rule.toOrFrom(), cidr))
+	}
+	return problems
+}
+
+func ruleHasDescription(rule sgRule) []string {
+	d := rule.description
+	if d.IsComputed() || (d.IsString() && strings.TrimSpace(d.AsString()) != "") {
+		return nil
+	}
+	return []string{rule.where + " has no description"}
+}
+
+// anywhere returns the rule's CIDRs whose prefix length is 0, and those that are not CIDRs at
+// all (a rule the policy cannot read is not shown safe).
+func anywhere(rule sgRule) []string {
+	var out []string
+	for _, cidr := range rule.cidrs {
+		if !cidr.IsString() {
+			continue // null, or unknown before `pulumi up`
+		}
+		prefix, err := netip.ParsePrefix(strings.TrimSpace(cidr.AsString()))
+		switch {
+		case err != nil:
+			out = append(out, fmt.Sprintf("%q (not a CIDR)", cidr.AsString()))
+		case prefix.Bits() == 0:
+			out = append(out, cidr.AsString())
+		}
+	}
+	return out
+}
