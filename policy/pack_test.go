@@ -175,19 +175,3 @@ func TestBadPolicyConfigIsNamed(t *testing.T) {
 		}
 	}
 }
-
-// Every policy states its own enforcement level: policyx ignores the pack-level one.
-func TestEveryPolicyIsMandatory(t *testing.T) {
-	pack, err := Pack()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(pack.Policies()) != 6 {
-		t.Errorf("want 6 policies, got %d", len(pack.Policies()))
-	}
-	for _, p := range pack.Policies() {
-		if p.EnforcementLevel() != policyx.EnforcementLevelMandatory {
-			t.Errorf("%s: enforcement level %v, want mandatory", p.Name(), p.EnforcementLevel())
-		}
-	}
-}
