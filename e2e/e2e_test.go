@@ -78,10 +78,13 @@ func TestLabOnAWS(t *testing.T) {
 			t.Errorf("%s has a public address %s", private, ip)
 		}
 		// The Elastic IP is the VPC's only public address, and the NAT forwards nothing inward:
-		// SSH to it from here (not in sshAllowedCidrs) must not connect.
-		if conn, err := net.DialTimeout("tcp", net.JoinHostPort(natPublicIP, "22"), 10*time.Second); err == nil {
-			conn.Close()
-			t.Errorf("TCP 22 on %s accepted a connection from the internet", natPublicIP)
+		// from here (outside the VPC and sshAllowedCidrs) neither SSH nor the ports it forwards
+		// outward connect.
+		for _, port := range []string{"22", "80", "443"} {
+			if conn, err := net.DialTimeout("tcp", net.JoinHostPort(natPublicIP, port), 5*time.Second); err == nil {
+				conn.Close()
+				t.Errorf("TCP %s on %s accepted a connection from the internet", port, natPublicIP)
+			}
 		}
 	})
 

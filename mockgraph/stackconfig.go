@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"gopkg.in/yaml.v3"
 )
 
@@ -55,4 +56,13 @@ func StackConfig(projectDir, stack string) (map[string]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// RunStackFile runs program with the config of Pulumi.<stack>.yaml in projectDir, as that stack.
+func RunStackFile(program pulumi.RunFunc, projectDir, stack string) (*Graph, error) {
+	cfg, err := StackConfig(projectDir, stack)
+	if err != nil {
+		return nil, err
+	}
+	return Run(program, cfg, Options{Stack: stack})
 }

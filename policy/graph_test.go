@@ -47,11 +47,7 @@ func TestEveryStackFilePassesThePack(t *testing.T) {
 	}
 	for _, stack := range stacks {
 		t.Run(stack, func(t *testing.T) {
-			cfg, err := mockgraph.StackConfig("..", stack)
-			if err != nil {
-				t.Fatal(err)
-			}
-			g, err := mockgraph.Run(lab.Program, cfg, mockgraph.Options{Stack: stack})
+			g, err := mockgraph.RunStackFile(lab.Program, "..", stack)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -65,11 +61,7 @@ func TestEveryStackFilePassesThePack(t *testing.T) {
 // The same recording with the lab's original mistakes is caught: SSH from 10.40.0.0/0 on the
 // private group and source/dest check off on a private instance.
 func TestTheLabsMistakesAreCaught(t *testing.T) {
-	cfg, err := mockgraph.StackConfig("..", "dev")
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := mockgraph.Run(lab.Program, cfg, mockgraph.Options{Stack: "dev"})
+	g, err := mockgraph.RunStackFile(lab.Program, "..", "dev")
 	if err != nil {
 		t.Fatal(err)
 	}

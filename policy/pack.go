@@ -31,46 +31,46 @@ const (
 	defaultNatNamePattern = `(?i)\bnat\b`
 )
 
-// Pack returns the policy pack. The pack-level enforcement level is ignored by policyx in
-// v3.274, so every policy sets its own.
+// Pack returns the policy pack.
 func Pack() (policyx.PolicyPack, error) {
 	return policyx.NewPolicyPack("nat-instance", semver.MustParse("1.0.0"), policyx.EnforcementLevelMandatory,
 		[]policyx.Policy{
-			policyx.NewResourceValidationPolicy("no-ingress-from-anywhere", policyx.ResourceValidationPolicyArgs{
-				Description:      "Security group rules must not allow ingress from a /0 network (CIDRs are parsed, so 10.40.0.0/0 counts).",
-				EnforcementLevel: policyx.EnforcementLevelMandatory,
-				ValidateResource: eachRule(noIngressFromAnywhere),
-			}),
-			policyx.NewResourceValidationPolicy("no-all-protocols-to-or-from-anywhere", policyx.ResourceValidationPolicyArgs{
-				Description:      "Security group rules must not allow all protocols to or from a /0 network.",
-				EnforcementLevel: policyx.EnforcementLevelMandatory,
-				ValidateResource: eachRule(noAllProtocolsWithAnywhere),
-			}),
-			policyx.NewResourceValidationPolicy("security-group-rule-descriptions", policyx.ResourceValidationPolicyArgs{
-				Description:      "Every security group rule must have a description.",
-				EnforcementLevel: policyx.EnforcementLevelMandatory,
-				ValidateResource: eachRule(ruleHasDescription),
-			}),
-			policyx.NewResourceValidationPolicy("imdsv2-required", policyx.ResourceValidationPolicyArgs{
-				Description:      "Instances and launch templates must require IMDSv2 (metadataOptions.httpTokens = required).",
-				EnforcementLevel: policyx.EnforcementLevelMandatory,
-				ValidateResource: imdsv2Required,
-			}),
-			policyx.NewResourceValidationPolicy("encrypted-root-volume", policyx.ResourceValidationPolicyArgs{
-				Description:      "Instances must have an encrypted root volume (rootBlockDevice.encrypted = true).",
-				EnforcementLevel: policyx.EnforcementLevelMandatory,
-				ValidateResource: encryptedRootVolume,
-			}),
-			policyx.NewResourceValidationPolicy("source-dest-check-only-on-nat", policyx.ResourceValidationPolicyArgs{
-				Description: "Source/destination check may be off only on a NAT's instance or network interface " +
+			mandatory("no-ingress-from-anywhere",
+				"Security group rules must not allow ingress from a /0 network (CIDRs are parsed, so 10.40.0.0/0 counts).",
+				eachRule(noIngressFromAnywhere), nil),
+			mandatory("no-all-protocols-to-or-from-anywhere",
+				"Security group rules must not allow all protocols to or from a /0 network.",
+				eachRule(noAllProtocolsWithAnywhere), nil),
+			mandatory("security-group-rule-descriptions",
+				"Every security group rule must have a description.",
+				eachRule(ruleHasDescription), nil),
+			mandatory("imdsv2-required",
+				"Instances and launch templates must require IMDSv2 (metadataOptions.httpTokens = required).",
+				imdsv2Required, nil),
+			mandatory("encrypted-root-volume",
+				"Instances must have an encrypted root volume (rootBlockDevice.encrypted = true).",
+				encryptedRootVolume, nil),
+			mandatory("source-dest-check-only-on-nat",
+				"Source/destination check may be off only on a NAT's instance or network interface "+
 					"(its Name tag, or its resource name without one, matches the natNamePattern config).",
-				EnforcementLevel: policyx.EnforcementLevelMandatory,
-				ConfigSchema: &policyx.ConfigSchema{Properties: map[string]map[string]any{
+				sourceDestCheckOnlyOnNat,
+				&policyx.ConfigSchema{Properties: map[string]map[string]any{
 					natNamePatternKey: {"type": "string", "default": defaultNatNamePattern},
-				}},
-				ValidateResource: sourceDestCheckOnlyOnNat,
-			}),
+				}}),
 		})
+}
+
+// mandatory is a resource policy that stops the deployment when violated. The level is set on
+// each policy because policyx ignores the pack-level one in v3.274.
+func mandatory(name, description string, validate func(context.Context, policyx.ResourceValidationArgs) error,
+	config *policyx.ConfigSchema,
+) policyx.Policy {
+	return policyx.NewResourceValidationPolicy(name, policyx.ResourceValidationPolicyArgs{
+		Description:      description,
+		EnforcementLevel: policyx.EnforcementLevelMandatory,
+		ConfigSchema:     config,
+		ValidateResource: validate,
+	})
 }
 
 func imdsv2Required(_ context.Context, args policyx.ResourceValidationArgs) error {
