@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"regexp"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -65,6 +66,7 @@ func TestTheLabsMistakesAreCaught(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	natName := regexp.MustCompile(defaultNatNamePattern)
 	var mutated int
 	for i, r := range g.Resources {
 		switch {
@@ -73,7 +75,7 @@ func TestTheLabsMistakesAreCaught(t *testing.T) {
 			ssh := map[string]any{"protocol": "tcp", "fromPort": 22.0, "toPort": 22.0, "cidrBlocks": []any{"10.40.0.0/0"}}
 			g.Resources[i].Inputs["ingress"] = append(ingress, ssh)
 			mutated |= 1
-		case r.Type == typeInstance && r.Name != "nat-instance" && mutated&2 == 0:
+		case r.Type == typeInstance && !natName.MatchString(r.Name) && mutated&2 == 0:
 			g.Resources[i].Inputs["sourceDestCheck"] = false
 			mutated |= 2
 		}
