@@ -71,14 +71,23 @@ func typeAndName(u string) string {
 	return string(urn.URN(u).Type()) + "::" + urn.URN(u).Name()
 }
 
-// labNat is the dev stack's NAT as the Go program builds it, and the inputs a user of the
-// package would give to build the same NAT in that VPC, read off the program's resources.
-func labNat(t *testing.T) (*mockgraph.Graph, property.Map) {
+// devWith is the dev stack's configuration with some keys set.
+func devWith(t *testing.T, kv ...string) map[string]string {
 	t.Helper()
 	cfg, err := mockgraph.StackConfig("..", "dev")
 	if err != nil {
 		t.Fatal(err)
 	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		cfg["nat-instance:"+kv[i]] = kv[i+1]
+	}
+	return cfg
+}
+
+// labNat is the first NAT as the Go program builds it under cfg, and the inputs a user of the
+// package would give to build the same NAT in that VPC, read off the program's resources.
+func labNat(t *testing.T, cfg map[string]string) (*mockgraph.Graph, property.Map) {
+	t.Helper()
 	g, err := mockgraph.Run(lab.Program, cfg, mockgraph.Options{Stack: "dev"})
 	if err != nil {
 		t.Fatal(err)
@@ -152,18 +161,34 @@ func byID(t *testing.T, g *mockgraph.Graph, id string) mockgraph.Resource {
 
 func construct(t *testing.T, name string, inputs property.Map) (*mockgraph.Graph, error) {
 	t.Helper()
+	return constructRequest(t, p.ConstructRequest{Urn: natURN(name), Inputs: inputs})
+}
+
+func natURN(name string) resource.URN {
+	return resource.NewURN("dev", mockgraph.Project, "", natToken, name)
+}
+
+func constructRequest(t *testing.T, req p.ConstructRequest) (*mockgraph.Graph, error) {
+	t.Helper()
 	rec := mockgraph.NewRecorder(mockgraph.Options{Stack: "dev"})
-	_, err := server(t, rec).Construct(p.ConstructRequest{
-		Urn:    resource.NewURN("dev", mockgraph.Project, "", natToken, name),
-		Inputs: inputs,
-	})
+	_, err := server(t, rec).Construct(req)
 	return rec.Graph(), err
 }
 
 // The package builds, in a VPC given by ids, exactly the resources the Go program builds for
 // its own NAT: same types, names, inputs, dependencies and replacement options.
 func TestConstructBuildsWhatTheProgramBuilds(t *testing.T) {
-	program, inputs := labNat(t)
+	for stack, cfg := range map[string]map[string]string{
+		"dev": devWith(t),
+		"dev with SSH, a key pair and an x86 NAT": devWith(t, "keyName", "admin-key",
+			"sshAllowedCidrs", `["203.0.113.7/32","198.51.100.0/24"]`, "natInstanceType", "t3.micro"),
+	} {
+		t.Run(stack, func(t *testing.T) { constructSameAsProgram(t, cfg) })
+	}
+}
+
+func constructSameAsProgram(t *testing.T, cfg map[string]string) {
+	program, inputs := labNat(t, cfg)
 	constructed, err := construct(t, "nat-instance", inputs)
 	if err != nil {
 		t.Fatalf("Construct: %v", err)
@@ -191,7 +216,7 @@ func TestConstructBuildsWhatTheProgramBuilds(t *testing.T) {
 // Bad inputs are reported together, each with its name, value and what is allowed, and nothing
 // is built.
 func TestConstructRejectsBadInputsBeforeAnyResource(t *testing.T) {
-	_, good := labNat(t)
+	_, good := labNat(t, devWith(t))
 	for _, tc := range []struct {
 		key   string
 		value property.Value
@@ -213,5 +238,60 @@ func TestConstructRejectsBadInputsBeforeAnyResource(t *testing.T) {
 		if len(g.Resources) != 0 {
 			t.Errorf("%s = %v: %d resources registered, want none", tc.key, tc.value, len(g.Resources))
 		}
+	}
+}
+
+// A user's VPC from ids alone: AWS picks the address, there is no instance profile or gateway
+// to wait for, and each private route table gets its own default route, named after the NAT.
+func TestConstructInAVpcGivenByIdsOnly(t *testing.T) {
+	g, err := construct(t, "egress", property.NewMap(map[string]property.Value{
+		"vpcId":                property.New("vpc-1"),
+		"vpcCidr":              property.New("10.0.0.0/16"),
+		"publicSubnetId":       property.New("subnet-public-a"),
+		"privateRouteTableIds": property.New([]property.Value{property.New("rtb-a"), property.New("rtb-b")}),
+	}))
+	if err != nil {
+		t.Fatalf("Construct: %v", err)
+	}
+	routes := map[string]string{}
+	for _, r := range g.OfType("aws:ec2/route:Route") {
+		routes[r.Name] = r.String("routeTableId") + " " + r.String("destinationCidrBlock") + " -> " + r.String("networkInterfaceId")
+	}
+	want := map[string]string{
+		"egress-route-1": "rtb-a 0.0.0.0/0 -> NetworkInterface-egress",
+		"egress-route-2": "rtb-b 0.0.0.0/0 -> NetworkInterface-egress",
+	}
+	if !reflect.DeepEqual(routes, want) {
+		t.Errorf("routes %v, want %v", routes, want)
+	}
+	instance, err := g.Named("aws:ec2/instance:Instance", "egress")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if instance.String("instanceType") != DefaultInstanceType || instance.String("ami") != "ami-arm64" || instance.String("iamInstanceProfile") != "" {
+		t.Errorf("instance %s %s profile %q, want the default type, its Amazon Linux AMI, no profile",
+			instance.String("instanceType"), instance.String("ami"), instance.String("iamInstanceProfile"))
+	}
+	if eni, err := g.Named("aws:ec2/networkInterface:NetworkInterface", "egress"); err != nil || eni.Inputs["privateIps"] != nil {
+		t.Errorf("network interface %v (%v): want one without a fixed address", eni.Inputs, err)
+	}
+}
+
+// In a preview before the route tables exist their ids are unknown: the NAT is still previewed,
+// its routes are not (the update creates them).
+func TestConstructWithUnknownRouteTables(t *testing.T) {
+	g, err := constructRequest(t, p.ConstructRequest{Urn: natURN("egress"), DryRun: true, Inputs: property.NewMap(map[string]property.Value{
+		"vpcId":                property.New(property.Computed),
+		"vpcCidr":              property.New("10.0.0.0/16"),
+		"publicSubnetId":       property.New(property.Computed),
+		// Unknown values from resources not created yet, as the engine sends them.
+		"privateRouteTableIds": property.New(property.Computed).WithDependencies([]urn.URN{"urn:pulumi:dev::nat-instance::awsx:ec2:Vpc::vpc"}),
+	})})
+	if err != nil {
+		t.Fatalf("Construct: %v", err)
+	}
+	if len(g.OfType("aws:ec2/instance:Instance")) != 1 || len(g.OfType("aws:ec2/route:Route")) != 0 {
+		t.Errorf("%d instances, %d routes; want the NAT and no route yet",
+			len(g.OfType("aws:ec2/instance:Instance")), len(g.OfType("aws:ec2/route:Route")))
 	}
 }
