@@ -281,9 +281,9 @@ func TestConstructInAVpcGivenByIdsOnly(t *testing.T) {
 // its routes are not (the update creates them).
 func TestConstructWithUnknownRouteTables(t *testing.T) {
 	g, err := constructRequest(t, p.ConstructRequest{Urn: natURN("egress"), DryRun: true, Inputs: property.NewMap(map[string]property.Value{
-		"vpcId":                property.New(property.Computed),
-		"vpcCidr":              property.New("10.0.0.0/16"),
-		"publicSubnetId":       property.New(property.Computed),
+		"vpcId":          property.New(property.Computed),
+		"vpcCidr":        property.New("10.0.0.0/16"),
+		"publicSubnetId": property.New(property.Computed),
 		// Unknown values from resources not created yet, as the engine sends them.
 		"privateRouteTableIds": property.New(property.Computed).WithDependencies([]urn.URN{"urn:pulumi:dev::nat-instance::awsx:ec2:Vpc::vpc"}),
 	})})
