@@ -9,18 +9,21 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// NatInstanceArgs places a NAT instance. Plain values shape the graph; inputs pass through.
+// NatInstanceArgs places a NAT instance in a VPC, whoever created it. Plain values shape the
+// graph; inputs pass through. A nil AmiId means the current Amazon Linux 2023 AMI for the
+// instance type's architecture.
 type NatInstanceArgs struct {
 	InstanceSettings
-	VpcId     pulumi.StringInput
-	VpcCidr   string
-	SubnetId  pulumi.StringInput
+	VpcId    pulumi.StringInput
+	VpcCidr  string
+	SubnetId pulumi.StringInput
+	// PrivateIp fixes the NAT's address in its subnet; empty lets AWS pick one.
 	PrivateIp string
 	// SshAllowedCidrs may reach the NAT on TCP 22; empty means no SSH from outside the VPC.
 	SshAllowedCidrs []string
-	// InternetGatewayAttachment must exist before the Elastic IP is associated
-	// (Gateway.NotAttached otherwise).
-	InternetGatewayAttachment pulumi.Resource
+	// InternetGateway is what attaches the VPC's internet gateway: the Elastic IP is associated
+	// after it (Gateway.NotAttached otherwise). Empty when the gateway is attached already.
+	InternetGateway []pulumi.Resource
 	// PrivateRoutes are the default routes to this NAT's network interface, one per private
 	// route table it serves.
 	PrivateRoutes []PrivateRoute
@@ -39,16 +42,25 @@ type PrivateRoute struct {
 type NatInstance struct {
 	pulumi.ResourceState
 
-	SecurityGroupId    pulumi.IDOutput
-	NetworkInterfaceId pulumi.IDOutput
-	InstanceId         pulumi.IDOutput
-	PrivateIp          pulumi.StringOutput
-	PublicIp           pulumi.StringOutput
+	// Tagged, so that a component provider can serve these as the component's outputs.
+	SecurityGroupId    pulumi.StringOutput `pulumi:"securityGroupId"`
+	NetworkInterfaceId pulumi.StringOutput `pulumi:"networkInterfaceId"`
+	InstanceId         pulumi.StringOutput `pulumi:"instanceId"`
+	PrivateIp          pulumi.StringOutput `pulumi:"privateIp"`
+	PublicIp           pulumi.StringOutput `pulumi:"publicIp"`
 }
 
 // NewNatInstance creates the NAT's security group, network interface (source/dest check off),
 // Elastic IP, instance and the private default routes.
 func NewNatInstance(ctx *pulumi.Context, name string, args *NatInstanceArgs, opts ...pulumi.ResourceOption) (*NatInstance, error) {
+	settings := args.InstanceSettings
+	if settings.AmiId == nil {
+		ami, err := LookupAmazonLinux(ctx, settings.InstanceType)
+		if err != nil {
+			return nil, err
+		}
+		settings.AmiId = pulumi.String(ami)
+	}
 	n := &NatInstance{}
 	if err := ctx.RegisterComponentResource("nat-instance:compute:NatInstance", name, n, opts...); err != nil {
 		return nil, err
@@ -74,14 +86,17 @@ func NewNatInstance(ctx *pulumi.Context, name string, args *NatInstanceArgs, opt
 
 	// Source/dest check lives on the interface, not the instance: the instance attribute
 	// conflicts with an attached interface (terraform-provider-aws#34123).
-	eni, err := ec2.NewNetworkInterface(ctx, name, &ec2.NetworkInterfaceArgs{
+	eniArgs := &ec2.NetworkInterfaceArgs{
 		Description:     pulumi.String(name + " primary interface (source/dest check off to forward)"),
 		SubnetId:        args.SubnetId,
-		PrivateIps:      pulumi.StringArray{pulumi.String(args.PrivateIp)},
 		SecurityGroups:  pulumi.StringArray{sg.ID()},
 		SourceDestCheck: pulumi.Bool(false),
 		Tags:            pulumi.StringMap{"Name": pulumi.String(name)},
-	}, parent)
+	}
+	if args.PrivateIp != "" {
+		eniArgs.PrivateIps = pulumi.StringArray{pulumi.String(args.PrivateIp)}
+	}
+	eni, err := ec2.NewNetworkInterface(ctx, name, eniArgs, parent)
 	if err != nil {
 		return nil, fmt.Errorf("compute: NAT network interface %s: %w", args.PrivateIp, err)
 	}
@@ -96,12 +111,12 @@ func NewNatInstance(ctx *pulumi.Context, name string, args *NatInstanceArgs, opt
 	association, err := ec2.NewEipAssociation(ctx, name, &ec2.EipAssociationArgs{
 		AllocationId:       eip.AllocationId,
 		NetworkInterfaceId: eni.ID(),
-	}, parent, pulumi.DependsOn([]pulumi.Resource{args.InternetGatewayAttachment}))
+	}, parent, pulumi.DependsOn(args.InternetGateway))
 	if err != nil {
 		return nil, fmt.Errorf("compute: NAT Elastic IP association: %w", err)
 	}
 
-	instanceArgs := hardenedInstanceArgs(args.InstanceSettings, name)
+	instanceArgs := hardenedInstanceArgs(settings, name)
 	instanceArgs.NetworkInterfaces = ec2.InstanceNetworkInterfaceArray{ec2.InstanceNetworkInterfaceArgs{
 		DeviceIndex:        pulumi.Int(0),
 		NetworkInterfaceId: eni.ID(),
@@ -128,9 +143,9 @@ func NewNatInstance(ctx *pulumi.Context, name string, args *NatInstanceArgs, opt
 		}
 	}
 
-	n.SecurityGroupId = sg.ID()
-	n.NetworkInterfaceId = eni.ID()
-	n.InstanceId = instance.ID()
+	n.SecurityGroupId = sg.ID().ToStringOutput()
+	n.NetworkInterfaceId = eni.ID().ToStringOutput()
+	n.InstanceId = instance.ID().ToStringOutput()
 	n.PrivateIp = eni.PrivateIp
 	n.PublicIp = eip.PublicIp
 	if err := ctx.RegisterResourceOutputs(n, pulumi.Map{

@@ -80,14 +80,14 @@ func Program(ctx *pulumi.Context) error {
 			}
 		}
 		nat, err := compute.NewNatInstance(ctx, natName(zone), &compute.NatInstanceArgs{
-			InstanceSettings:          natSettings,
-			VpcId:                     vpc.VpcId.ToStringOutput(),
-			VpcCidr:                   s.VpcCidr.String(),
-			SubnetId:                  vpc.PublicSubnets[zone].ID().ToStringOutput(),
-			PrivateIp:                 s.Zones[zone].NatPrivateIP.String(),
-			SshAllowedCidrs:           prefixStrings(s.SSHAllowedCidrs),
-			InternetGatewayAttachment: vpc.InternetGatewayAttachment,
-			PrivateRoutes:             routes,
+			InstanceSettings: natSettings,
+			VpcId:            vpc.VpcId.ToStringOutput(),
+			VpcCidr:          s.VpcCidr.String(),
+			SubnetId:         vpc.PublicSubnets[zone].ID().ToStringOutput(),
+			PrivateIp:        s.Zones[zone].NatPrivateIP.String(),
+			SshAllowedCidrs:  prefixStrings(s.SSHAllowedCidrs),
+			InternetGateway:  []pulumi.Resource{vpc.InternetGatewayAttachment},
+			PrivateRoutes:    routes,
 		})
 		if err != nil {
 			return err

@@ -57,10 +57,7 @@ type Options struct {
 // Run runs program with config (keys like "nat-instance:vpcCidr", values as Pulumi passes
 // them: lists as JSON) and returns what it registered. The error is the program's.
 func Run(program pulumi.RunFunc, config map[string]string, opts Options) (*Graph, error) {
-	if opts.Stack == "" {
-		opts.Stack = "test"
-	}
-	m := &mocks{opts: opts, config: config, eips: map[netip.Addr]bool{}}
+	m := newMocks(opts, config)
 	var outputs map[string]any
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
 		if err := program(ctx); err != nil {
@@ -69,15 +66,12 @@ func Run(program pulumi.RunFunc, config map[string]string, opts Options) (*Graph
 		var err error
 		outputs, err = resolveExports(ctx)
 		return err
-	}, pulumi.WithMocks(Project, opts.Stack, m), func(info *pulumi.RunInfo) {
+	}, pulumi.WithMocks(Project, m.opts.Stack, m), func(info *pulumi.RunInfo) {
 		info.Config = config
 	})
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	// Registration runs concurrently; sort so that recordings compare stably.
-	slices.SortFunc(m.graph.Resources, func(a, b Resource) int { return strings.Compare(a.URN, b.URN) })
-	m.graph.Outputs = outputs
-	return &m.graph, err
+	g := m.recording()
+	g.Outputs = outputs
+	return g, err
 }
 
 // resolveExports waits for each of the stack's exports and returns their plain values. Waiting
@@ -104,11 +98,29 @@ type mocks struct {
 	eips  map[netip.Addr]bool
 }
 
+func newMocks(opts Options, config map[string]string) *mocks {
+	if opts.Stack == "" {
+		opts.Stack = "test"
+	}
+	return &mocks{opts: opts, config: config, eips: map[netip.Addr]bool{}}
+}
+
+// recording returns what was registered so far, sorted: registration runs concurrently, and
+// sorted recordings compare stably.
+func (m *mocks) recording() *Graph {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	slices.SortFunc(m.graph.Resources, func(a, b Resource) int { return strings.Compare(a.URN, b.URN) })
+	g := m.graph
+	return &g
+}
+
 func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	// Ids are unique per type and name, as logical names are.
 	id := args.TypeToken[strings.LastIndex(args.TypeToken, ":")+1:] + "-" + args.Name
+	args.Inputs = plain(args.Inputs)
 	state := args.Inputs.Copy()
 	set := func(key string, v any) { state[resource.PropertyKey(key)] = resource.NewPropertyValue(v) }
 	set("arn", fmt.Sprintf("arn:aws:mock::123456789012:%s/%s", args.TypeToken, args.Name))

@@ -253,12 +253,12 @@ func Parse(raw Raw) (Settings, error) {
 		{KeyNatInstanceType, raw.NatInstanceType},
 		{KeyPrivateInstanceType, raw.PrivateInstanceType},
 	} {
-		if !instanceTypePattern.MatchString(it.value) {
-			p.add(it.key, it.value, "must be an EC2 instance type such as t4g.nano or t3.micro")
+		if want := CheckInstanceType(it.value); want != "" {
+			p.add(it.key, it.value, want)
 		}
 	}
-	if raw.KeyName != "" && !keyNamePattern.MatchString(raw.KeyName) {
-		p.add(KeyKeyName, raw.KeyName, "must be the name of an existing EC2 key pair (printable ASCII, at most 255 characters), or unset")
+	if want := CheckKeyName(raw.KeyName); want != "" {
+		p.add(KeyKeyName, raw.KeyName, want)
 	}
 	for _, c := range raw.SSHAllowedCidrs {
 		// /1 to /7 would open SSH to a large part of the internet in a few rules.
@@ -434,18 +434,12 @@ func (p *Problems) privateInstance(zones []Zone, value string, seen map[netip.Ad
 // prefix parses an IPv4 CIDR whose prefix length lies in [minBits, maxBits] and whose host bits
 // are zero (AWS would otherwise store a different network from the one written).
 func (p *Problems) prefix(key, value string, minBits, maxBits int) (netip.Prefix, bool) {
-	prefix, err := netip.ParsePrefix(value)
-	switch {
-	case err != nil || !prefix.Addr().Is4():
-		p.add(key, value, "must be an IPv4 CIDR such as 10.40.0.0/16")
-	case prefix.Bits() < minBits || prefix.Bits() > maxBits:
-		p.add(key, value, fmt.Sprintf("prefix length must be between /%d and /%d", minBits, maxBits))
-	case prefix.Masked() != prefix:
-		p.add(key, value, fmt.Sprintf("has host bits set; did you mean %s?", prefix.Masked()))
-	default:
-		return prefix, true
+	prefix, want := ParsePrefix(value, minBits, maxBits)
+	if want != "" {
+		p.add(key, value, want)
+		return netip.Prefix{}, false
 	}
-	return netip.Prefix{}, false
+	return prefix, true
 }
 
 // subnet parses a subnet CIDR (/16../28, as AWS allows) that must lie inside the VPC.

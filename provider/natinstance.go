@@ -1,0 +1,184 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+
+	"github.com/pulumi/pulumi-go-provider/infer"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
+
+	"nat-instance/compute"
+	"nat-instance/settings"
+)
+
+// DefaultInstanceType is the lab's NAT instance type: the smallest Graviton.
+const DefaultInstanceType = "t4g.nano"
+
+// NatInstanceArgs are the component's inputs: a VPC made elsewhere, given by ids. Plain strings
+// shape what is built (addresses in rules and the boot script); inputs pass through.
+type NatInstanceArgs struct {
+	VpcId                pulumi.StringInput      `pulumi:"vpcId"`
+	VpcCidr              string                  `pulumi:"vpcCidr"`
+	PublicSubnetId       pulumi.StringInput      `pulumi:"publicSubnetId"`
+	PrivateRouteTableIds pulumi.StringArrayInput `pulumi:"privateRouteTableIds"`
+	PrivateIp            string                  `pulumi:"privateIp,optional"`
+	InstanceType         string                  `pulumi:"instanceType,optional"`
+	Ami                  pulumi.StringInput      `pulumi:"ami,optional"`
+	SshAllowedCidrs      []string                `pulumi:"sshAllowedCidrs,optional"`
+	KeyName              string                  `pulumi:"keyName,optional"`
+	InstanceProfileName  pulumi.StringInput      `pulumi:"instanceProfileName,optional"`
+	InternetGatewayId    pulumi.StringInput      `pulumi:"internetGatewayId,optional"`
+}
+
+// Annotate describes every input for the generated SDKs.
+func (a *NatInstanceArgs) Annotate(an infer.Annotator) {
+	an.Describe(&a.VpcId, "Id of the VPC the NAT instance serves.")
+	an.Describe(&a.VpcCidr, "IPv4 CIDR of that VPC, e.g. 10.0.0.0/16. The NAT forwards and masquerades traffic "+
+		"from this range only, and its security group admits HTTP, HTTPS, UDP and ICMP from it.")
+	an.Describe(&a.PublicSubnetId, "Id of the public subnet (its route table sends 0.0.0.0/0 to an internet gateway) "+
+		"that holds the NAT instance.")
+	an.Describe(&a.PrivateRouteTableIds, "Ids of the private route tables whose default route (0.0.0.0/0) should go "+
+		"to the NAT. Each must have no default route yet. While the ids are unknown (a preview before the route "+
+		"tables exist) the routes are not previewed; they are created by the update.")
+	an.Describe(&a.PrivateIp, "Fixed private IPv4 address of the NAT instance, inside the public subnet and the VPC. "+
+		"Unset lets AWS pick one.")
+	an.Describe(&a.InstanceType, "EC2 instance type of the NAT. The AMI's architecture follows it "+
+		"(t4g.nano gets arm64, t3.micro x86_64).")
+	an.SetDefault(&a.InstanceType, DefaultInstanceType)
+	an.Describe(&a.Ami, "AMI id for the NAT instance. Unset looks up the current Amazon Linux 2023 AMI for the "+
+		"instance type's architecture (public SSM parameter).")
+	an.Describe(&a.SshAllowedCidrs, "IPv4 networks (/8 or narrower) that may reach the NAT on TCP 22. "+
+		"Empty: no SSH from outside the VPC.")
+	an.Describe(&a.KeyName, "Name of an existing EC2 key pair for SSH. Unset for none.")
+	an.Describe(&a.InstanceProfileName, "Name of an instance profile for the NAT instance, e.g. one that allows "+
+		"Session Manager. Unset for none.")
+	an.Describe(&a.InternetGatewayId, "Id of the VPC's internet gateway, as an output of the resource that attaches "+
+		"it: the NAT's Elastic IP is associated only after that resource exists (AWS refuses it before). "+
+		"Unset when the gateway is attached already.")
+}
+
+// NatInstance is the component with its outputs: the compute package's component, served as
+// it is, so that the package and the Go program build the very same resources.
+type NatInstance compute.NatInstance
+
+// Annotate describes every output and keeps the Go program's token.
+func (n *NatInstance) Annotate(an infer.Annotator) {
+	an.SetToken("compute", "NatInstance")
+	an.Describe(n, "A NAT instance in a VPC you already have: security group, network interface with "+
+		"source/dest check off, Elastic IP, a hardened EC2 instance (IMDSv2, encrypted root volume) whose "+
+		"boot script forwards and masquerades the VPC's traffic, and the private route tables' default "+
+		"routes to it.")
+	an.Describe(&n.SecurityGroupId, "Id of the NAT's security group (allow SSH from it to reach private "+
+		"instances through the NAT as a jump host).")
+	an.Describe(&n.NetworkInterfaceId, "Id of the NAT's network interface, the target of the private default routes.")
+	an.Describe(&n.InstanceId, "Id of the NAT's EC2 instance.")
+	an.Describe(&n.PrivateIp, "Private IPv4 address of the NAT.")
+	an.Describe(&n.PublicIp, "Public IPv4 address (Elastic IP) that the private subnets' traffic leaves with.")
+}
+
+// NewNatInstance checks the inputs, then builds the NAT with compute.NewNatInstance.
+func NewNatInstance(ctx *pulumi.Context, name string, args NatInstanceArgs, opts ...pulumi.ResourceOption) (*NatInstance, error) {
+	if args.InstanceType == "" {
+		args.InstanceType = DefaultInstanceType
+	}
+	if err := args.check(); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	gatewayDeps, err := dependencies(ctx, args.InternetGatewayId)
+	if err != nil {
+		return nil, fmt.Errorf("%s: internetGatewayId: %w", name, err)
+	}
+	routes, err := privateRoutes(ctx, name, args.PrivateRouteTableIds)
+	if err != nil {
+		return nil, fmt.Errorf("%s: privateRouteTableIds: %w", name, err)
+	}
+	nat, err := compute.NewNatInstance(ctx, name, &compute.NatInstanceArgs{
+		InstanceSettings: compute.InstanceSettings{
+			InstanceType:        args.InstanceType,
+			AmiId:               args.Ami,
+			InstanceProfileName: args.InstanceProfileName,
+			KeyName:             args.KeyName,
+		},
+		VpcId:           args.VpcId,
+		VpcCidr:         args.VpcCidr,
+		SubnetId:        args.PublicSubnetId,
+		PrivateIp:       args.PrivateIp,
+		SshAllowedCidrs: args.SshAllowedCidrs,
+		InternetGateway: gatewayDeps,
+		PrivateRoutes:   routes,
+	}, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return (*NatInstance)(nat), nil
+}
+
+// check reports every bad input at once, naming the input, its value and what is allowed,
+// before any resource exists.
+func (a NatInstanceArgs) check() error {
+	var problems []error
+	bad := func(key, value, want string) {
+		problems = append(problems, fmt.Errorf("%s = %q: %s", key, value, want))
+	}
+	vpc, want := settings.ParsePrefix(a.VpcCidr, 16, 28)
+	if want != "" {
+		bad("vpcCidr", a.VpcCidr, want+" (AWS allows /16 to /28)")
+	}
+	if a.PrivateIp != "" {
+		ip, err := netip.ParseAddr(a.PrivateIp)
+		switch {
+		case err != nil || !ip.Is4():
+			bad("privateIp", a.PrivateIp, "must be an IPv4 address such as 10.0.1.100, or unset")
+		case vpc.IsValid() && !vpc.Contains(ip):
+			bad("privateIp", a.PrivateIp, "must lie inside vpcCidr "+vpc.String())
+		}
+	}
+	if want := settings.CheckInstanceType(a.InstanceType); want != "" {
+		bad("instanceType", a.InstanceType, want)
+	}
+	if want := settings.CheckKeyName(a.KeyName); want != "" {
+		bad("keyName", a.KeyName, want)
+	}
+	for _, cidr := range a.SshAllowedCidrs {
+		// /1 to /7 would open SSH to a large part of the internet in a few rules.
+		if _, want := settings.ParsePrefix(cidr, 8, 32); want != "" {
+			bad("sshAllowedCidrs", cidr, want)
+		}
+	}
+	return errors.Join(problems...)
+}
+
+// dependencies returns the resources an input's value comes from: the association waits for them.
+// Construct receives inputs resolved (or unknown, in a preview), so awaiting returns at once.
+func dependencies(ctx *pulumi.Context, input pulumi.StringInput) ([]pulumi.Resource, error) {
+	if input == nil {
+		return nil, nil
+	}
+	result, err := internals.UnsafeAwaitOutput(ctx.Context(), input.ToStringOutput())
+	return result.Dependencies, err
+}
+
+// privateRoutes names one default route per private route table, after the component. Their
+// count must be known to register them: when the ids are unknown (a preview before the tables
+// exist), there are none to show yet.
+func privateRoutes(ctx *pulumi.Context, name string, ids pulumi.StringArrayInput) ([]compute.PrivateRoute, error) {
+	if ids == nil {
+		return nil, nil
+	}
+	result, err := internals.UnsafeAwaitOutput(ctx.Context(), ids.ToStringArrayOutput())
+	if err != nil || !result.Known {
+		return nil, err
+	}
+	tables, _ := result.Value.([]string)
+	routes := make([]compute.PrivateRoute, len(tables))
+	for i := range tables {
+		routes[i] = compute.PrivateRoute{
+			Name: fmt.Sprintf("%s-route-%d", name, i+1),
+			// Indexing the input keeps its dependencies on the tables.
+			RouteTableId: ids.ToStringArrayOutput().Index(pulumi.Int(i)),
+		}
+	}
+	return routes, nil
+}
