@@ -21,6 +21,9 @@ type NatInstanceArgs struct {
 	// InternetGatewayAttachment must exist before the Elastic IP is associated
 	// (Gateway.NotAttached otherwise).
 	InternetGatewayAttachment pulumi.Resource
+	// PublicRouting is the public subnet's default route to the internet gateway and its
+	// route table association: the first boot installs packages through them.
+	PublicRouting []pulumi.Resource
 	// PrivateRoutes are the default routes to this NAT's network interface, one per private
 	// route table it serves.
 	PrivateRoutes []PrivateRoute
@@ -42,6 +45,7 @@ type NatInstance struct {
 	SecurityGroupId    pulumi.IDOutput
 	NetworkInterfaceId pulumi.IDOutput
 	InstanceId         pulumi.IDOutput
+	Ami                pulumi.StringOutput // the image it runs, as recorded in the state
 	PrivateIp          pulumi.StringOutput
 	PublicIp           pulumi.StringOutput
 }
@@ -109,11 +113,12 @@ func NewNatInstance(ctx *pulumi.Context, name string, args *NatInstanceArgs, opt
 	instanceArgs.UserData = pulumi.String(NatUserData(args.VpcCidr))
 	// cloud-init runs user data once: a changed boot script needs a new instance.
 	instanceArgs.UserDataReplaceOnChange = pulumi.Bool(true)
-	instance, err := ec2.NewInstance(ctx, name, instanceArgs, parent,
-		// The Elastic IP is in place before boot, so a package install at boot has a way out.
-		pulumi.DependsOn([]pulumi.Resource{association}),
+	instance, err := ec2.NewInstance(ctx, name, instanceArgs, args.instanceOptions(parent,
+		// The Elastic IP and the public subnet's way to the internet gateway are in place
+		// before boot, so a package install at boot has a way out.
+		pulumi.DependsOn(append([]pulumi.Resource{association}, args.PublicRouting...)),
 		// The interface can serve one instance at a time: the old one must go first.
-		pulumi.DeleteBeforeReplace(true))
+		pulumi.DeleteBeforeReplace(true))...)
 	if err != nil {
 		return nil, fmt.Errorf("compute: NAT instance: %w", err)
 	}
@@ -131,6 +136,7 @@ func NewNatInstance(ctx *pulumi.Context, name string, args *NatInstanceArgs, opt
 	n.SecurityGroupId = sg.ID()
 	n.NetworkInterfaceId = eni.ID()
 	n.InstanceId = instance.ID()
+	n.Ami = instance.Ami
 	n.PrivateIp = eni.PrivateIp
 	n.PublicIp = eip.PublicIp
 	if err := ctx.RegisterResourceOutputs(n, pulumi.Map{

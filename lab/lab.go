@@ -28,17 +28,20 @@ func Program(ctx *pulumi.Context) error {
 	if err != nil {
 		return err
 	}
-	natAmi, err := compute.LookupAmazonLinux(ctx, s.NatInstanceType)
+	natImage, err := compute.ResolveImage(ctx, settings.KeyNatAmiID, s.NatAmiID, s.NatInstanceType)
 	if err != nil {
 		return err
 	}
-	privateAmi, err := compute.LookupAmazonLinux(ctx, s.PrivateInstanceType)
+	privateImage, err := compute.ResolveImage(ctx, settings.KeyPrivateAmiID, s.PrivateAmiID, s.PrivateInstanceType)
 	if err != nil {
 		return err
 	}
 	region, err := aws.GetRegion(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("lab: region: %w", err)
+	}
+	if err := settings.CheckKeyPair(ctx, s, region.Name); err != nil {
+		return err
 	}
 
 	// Session Manager instead of open SSH, for every instance.
@@ -55,6 +58,7 @@ func Program(ctx *pulumi.Context) error {
 			AvailabilityZone:  zones[i],
 			PublicSubnetCidr:  z.PublicSubnet.String(),
 			PrivateSubnetCidr: z.PrivateSubnet.String(),
+			KeepZone:          z.AvailabilityZone == "",
 		})
 	}
 	vpc, err := network.NewVpc(ctx, "nat-lab", vpcArgs)
@@ -67,7 +71,7 @@ func Program(ctx *pulumi.Context) error {
 	// NAT instances in public subnets: each private route table's 0.0.0.0/0 goes to the ENI of
 	// its zone's NAT (perZone) or of the one NAT (single).
 	natSettings := base
-	natSettings.InstanceType, natSettings.AmiId = s.NatInstanceType, pulumi.String(natAmi)
+	natSettings.InstanceType, natSettings.AmiId, natSettings.AmiPinned = s.NatInstanceType, pulumi.String(natImage.ID), natImage.Pinned
 	var nats []*compute.NatInstance
 	for _, zone := range s.NatZones() {
 		var routes []compute.PrivateRoute
@@ -87,6 +91,7 @@ func Program(ctx *pulumi.Context) error {
 			PrivateIp:                 s.Zones[zone].NatPrivateIP.String(),
 			SshAllowedCidrs:           prefixStrings(s.SSHAllowedCidrs),
 			InternetGatewayAttachment: vpc.InternetGatewayAttachment,
+			PublicRouting:             []pulumi.Resource{vpc.PublicDefaultRoute, vpc.PublicAssociations[zone]},
 			PrivateRoutes:             routes,
 		})
 		if err != nil {
@@ -97,7 +102,7 @@ func Program(ctx *pulumi.Context) error {
 
 	// Private instances in the private subnets, reachable only through a NAT.
 	privateSettings := base
-	privateSettings.InstanceType, privateSettings.AmiId = s.PrivateInstanceType, pulumi.String(privateAmi)
+	privateSettings.InstanceType, privateSettings.AmiId, privateSettings.AmiPinned = s.PrivateInstanceType, pulumi.String(privateImage.ID), privateImage.Pinned
 	privateArgs := &compute.PrivateInstancesArgs{
 		InstanceSettings: privateSettings,
 		VpcId:            vpc.VpcId.ToStringOutput(),
@@ -118,6 +123,13 @@ func Program(ctx *pulumi.Context) error {
 	}
 
 	exportOutputs(ctx, s, region.Name, zones, vpc, nats, private)
+	// The images the instances run: the value to pin (README, "Updating a running stack").
+	var natAmis []pulumi.StringOutput
+	for _, nat := range nats {
+		natAmis = append(natAmis, nat.Ami)
+	}
+	ctx.Export(settings.KeyNatAmiID, natImage.RunningImage(ctx, settings.KeyNatAmiID, s.NatInstanceType, natAmis))
+	ctx.Export(settings.KeyPrivateAmiID, privateImage.RunningImage(ctx, settings.KeyPrivateAmiID, s.PrivateInstanceType, private.Amis))
 	return nil
 }
 

@@ -187,7 +187,7 @@ func TestInstancesUseTheirOwnSecurityGroups(t *testing.T) {
 	if got := named(t, g, tENI, "nat-instance").Strings("securityGroups"); !slices.Equal(got, []string{natSG.ID}) {
 		t.Errorf("NAT ENI groups %v, want [%s]", got, natSG.ID)
 	}
-	for _, name := range []string{"private-ec2-1", "private-ec2-2"} {
+	for _, name := range []string{"private-ec2-10-40-2-101", "private-ec2-10-40-2-102"} {
 		if got := named(t, g, tInstance, name).Strings("vpcSecurityGroupIds"); !slices.Equal(got, []string{privateSG.ID}) {
 			t.Errorf("%s groups %v, want [%s]", name, got, privateSG.ID)
 		}

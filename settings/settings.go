@@ -34,6 +34,8 @@ const (
 	KeyPrivateInstanceIPs  = "privateInstanceIps"
 	KeyNatInstanceType     = "natInstanceType"
 	KeyPrivateInstanceType = "privateInstanceType"
+	KeyNatAmiID            = "natAmiId"
+	KeyPrivateAmiID        = "privateAmiId"
 	KeyKeyName             = "keyName"
 	KeySSHAllowedCidrs     = "sshAllowedCidrs"
 )
@@ -76,6 +78,8 @@ type Raw struct {
 	PrivateInstanceIPs  []string
 	NatInstanceType     string
 	PrivateInstanceType string
+	NatAmiID            string
+	PrivateAmiID        string
 	KeyName             string
 	SSHAllowedCidrs     []string
 }
@@ -91,8 +95,12 @@ type Settings struct {
 	PrivateInstances    []PrivateInstance
 	NatInstanceType     string
 	PrivateInstanceType string
-	KeyName             string         // empty: no key pair, Session Manager only
-	SSHAllowedCidrs     []netip.Prefix // empty: no SSH from outside the VPC
+	// NatAmiID and PrivateAmiID pin the images; empty: the current Amazon Linux 2023, kept
+	// once an instance runs it (see compute.ResolveImage).
+	NatAmiID        string
+	PrivateAmiID    string
+	KeyName         string         // empty: no key pair, Session Manager only
+	SSHAllowedCidrs []netip.Prefix // empty: no SSH from outside the VPC
 }
 
 // Zone is one availability zone's share of the VPC.
@@ -177,6 +185,8 @@ func read(cfg *config.Config) (Raw, error) {
 	list(KeyPrivateInstanceIPs, &raw.PrivateInstanceIPs)
 	str(KeyNatInstanceType, &raw.NatInstanceType)
 	str(KeyPrivateInstanceType, &raw.PrivateInstanceType)
+	str(KeyNatAmiID, &raw.NatAmiID)
+	str(KeyPrivateAmiID, &raw.PrivateAmiID)
 	str(KeyKeyName, &raw.KeyName)
 	list(KeySSHAllowedCidrs, &raw.SSHAllowedCidrs)
 	return raw, problems.err()
@@ -257,6 +267,7 @@ func Parse(raw Raw) (Settings, error) {
 			p.add(it.key, it.value, "must be an EC2 instance type such as t4g.nano or t3.micro")
 		}
 	}
+	p.images(&s, raw)
 	if raw.KeyName != "" && !keyNamePattern.MatchString(raw.KeyName) {
 		p.add(KeyKeyName, raw.KeyName, "must be the name of an existing EC2 key pair (printable ASCII, at most 255 characters), or unset")
 	}
