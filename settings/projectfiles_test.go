@@ -53,6 +53,7 @@ func TestPulumiYamlDeclaresEveryKeyWithTheProgramsDefault(t *testing.T) {
 		KeyPrivateInstanceIPs: Defaults.PrivateInstanceIPs,
 		KeyNatInstanceType:    Defaults.NatInstanceType, KeyPrivateInstanceType: Defaults.PrivateInstanceType,
 		KeyKeyName: Defaults.KeyName, KeySSHAllowedCidrs: Defaults.SSHAllowedCidrs,
+		KeyNatAmiID: Defaults.NatAmiID, KeyPrivateAmiID: Defaults.PrivateAmiID,
 	}
 	for key, want := range defaults {
 		d, ok := declared[key]
