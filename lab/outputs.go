@@ -20,7 +20,9 @@ func exportOutputs(ctx *pulumi.Context, s settings.Settings, region string, zone
 	vpc *network.Vpc, nats []*compute.NatInstance, private *compute.PrivateInstances) {
 	nat := nats[0]
 	ctx.Export("vpcId", vpc.VpcId)
-	ctx.Export("availabilityZone", pulumi.String(zones[0]))
+	// The zones the subnets are in, as recorded: a zone the program picked stays with the
+	// stack even when it would pick another today (network.ZoneArgs.KeepZone).
+	ctx.Export("availabilityZone", vpc.PublicSubnets[0].AvailabilityZone)
 	ctx.Export("natPublicIp", nat.PublicIp)
 	ctx.Export("natPrivateIp", nat.PrivateIp)
 	ctx.Export("natInstanceId", nat.InstanceId)
@@ -38,7 +40,7 @@ func exportOutputs(ctx *pulumi.Context, s settings.Settings, region string, zone
 	ctx.Export("privateSessionCommands", sessions)
 
 	if len(zones) > 1 {
-		exportZones(ctx, s, zones, nats, private)
+		exportZones(ctx, s, vpc, nats, private)
 	}
 
 	if s.KeyName == "" {
@@ -58,32 +60,48 @@ func exportOutputs(ctx *pulumi.Context, s settings.Settings, region string, zone
 }
 
 // exportZones exports, zone by zone, the NAT that serves it and its private instances.
-func exportZones(ctx *pulumi.Context, s settings.Settings, zones []string, nats []*compute.NatInstance, private *compute.PrivateInstances) {
+func exportZones(ctx *pulumi.Context, s settings.Settings, vpc *network.Vpc, nats []*compute.NatInstance, private *compute.PrivateInstances) {
 	publicIps, privateIps, instanceIds := pulumi.StringArray{}, pulumi.StringArray{}, pulumi.StringArray{}
 	for _, nat := range nats {
 		publicIps = append(publicIps, nat.PublicIp)
 		privateIps = append(privateIps, nat.PrivateIp)
 		instanceIds = append(instanceIds, nat.InstanceId.ToStringOutput())
 	}
-	ctx.Export("availabilityZones", pulumi.ToStringArray(zones))
+	zones := pulumi.StringArray{}
+	for _, subnet := range vpc.PublicSubnets {
+		zones = append(zones, subnet.AvailabilityZone)
+	}
+	ctx.Export("availabilityZones", zones)
 	ctx.Export("natPublicIps", publicIps)
 	ctx.Export("natPrivateIps", privateIps)
 	ctx.Export("natInstanceIds", instanceIds)
 
 	// zone name -> the Elastic IP its private instances leave through, and their addresses.
-	egress, byZone := pulumi.StringMap{}, pulumi.Map{}
-	for i, zone := range zones {
-		egress[zone] = nats[natIndex(s, i)].PublicIp
+	egress, byZone := pulumi.Array{}, pulumi.Array{}
+	for i := range s.Zones {
+		egress = append(egress, nats[natIndex(s, i)].PublicIp)
 		ips := pulumi.StringArray{}
 		for j, p := range s.PrivateInstances {
 			if p.Zone == i {
 				ips = append(ips, private.PrivateIps[j])
 			}
 		}
-		byZone[zone] = ips
+		byZone = append(byZone, ips)
 	}
-	ctx.Export("egressIpByZone", egress)
-	ctx.Export("privateInstanceIpsByZone", byZone)
+	ctx.Export("egressIpByZone", keyedByZone(zones, egress))
+	ctx.Export("privateInstanceIpsByZone", keyedByZone(zones, byZone))
+}
+
+// keyedByZone maps each zone name to the value at its position.
+func keyedByZone(zones pulumi.StringArray, values pulumi.Array) pulumi.MapOutput {
+	return pulumi.All(zones, values).ApplyT(func(all []any) map[string]any {
+		names, vals := all[0].([]string), all[1].([]any)
+		out := make(map[string]any, len(names))
+		for i, name := range names {
+			out[name] = vals[i]
+		}
+		return out
+	}).(pulumi.MapOutput)
 }
 
 // natZone returns the zone whose NAT instance serves a zone: its own under perZone, the first

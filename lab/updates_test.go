@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -58,8 +59,8 @@ func TestPinnedImageMistakesFailBeforeAnyResource(t *testing.T) {
 		kv   []string
 		want []string
 	}{
-		"not an AMI id": {[]string{"natAmiId", "al2023"}, []string{`nat-instance:natAmiId = "al2023"`, "AMI id such as ami-0123456789abcdef0"}},
-		"unknown image": {[]string{"privateAmiId", "ami-0fedcba9876543210"}, []string{`nat-instance:privateAmiId = "ami-0fedcba9876543210"`, "must be an arm64 image of this region (t4g.nano is arm64)"}},
+		"not an AMI id":      {[]string{"natAmiId", "al2023"}, []string{`nat-instance:natAmiId = "al2023"`, "AMI id such as ami-0123456789abcdef0"}},
+		"unknown image":      {[]string{"privateAmiId", "ami-0fedcba9876543210"}, []string{`nat-instance:privateAmiId = "ami-0fedcba9876543210"`, "must be an arm64 image of this region (t4g.nano is arm64)"}},
 		"wrong architecture": {[]string{"natAmiId", "ami-0123456789abcdef0"}, []string{`nat-instance:natAmiId = "ami-0123456789abcdef0"`, "must be an arm64 image"}},
 	} {
 		t.Run(name, func(t *testing.T) { expectFailure(t, config(tc.kv...), images, tc.want...) })
@@ -80,5 +81,20 @@ func TestKeptImageOfAnotherArchitectureIsRefused(t *testing.T) {
 	}
 	if g.Outputs["natAmiId"] != "ami-0aaaaaaaaaaaaaaaa" {
 		t.Errorf("natAmiId = %v, want the image the NAT keeps", g.Outputs["natAmiId"])
+	}
+}
+
+// The zone outputs say where the subnets are, which for a picked zone is where they were
+// created, not what the program would pick today.
+func TestZoneOutputsAreTheSubnetsZones(t *testing.T) {
+	g, err := mockgraph.Run(Program, threeZones("perZone"), mockgraph.Options{KeptZone: "ap-northeast-2d"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(g.Outputs["availabilityZone"], g.Outputs["availabilityZones"]); got != "ap-northeast-2d[ap-northeast-2d ap-northeast-2d ap-northeast-2d]" {
+		t.Errorf("zone outputs %s, want the kept zone", got)
+	}
+	if egress, _ := g.Outputs["egressIpByZone"].(map[string]any); len(egress) != 1 || egress["ap-northeast-2d"] == nil {
+		t.Errorf("egressIpByZone = %v, want keyed by the kept zone", g.Outputs["egressIpByZone"])
 	}
 }

@@ -65,6 +65,8 @@ type Options struct {
 	// KeptAmi plays a stack deployed earlier: an instance whose ami the program ignores reads
 	// back this image from the state, as the engine gives it.
 	KeptAmi string
+	// KeptZone plays the same for subnets whose availabilityZone the program ignores.
+	KeptZone string
 }
 
 // AmazonLinuxAMI is the id the mock's SSM parameter answers for an architecture.
@@ -141,6 +143,10 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	case "aws:ec2/networkInterface:NetworkInterface":
 		if ips := args.Inputs["privateIps"]; ips.IsArray() && len(ips.ArrayValue()) > 0 {
 			set("privateIp", ips.ArrayValue()[0].StringValue())
+		}
+	case "aws:ec2/subnet:Subnet":
+		if m.opts.KeptZone != "" && args.RegisterRPC != nil && slices.Contains(args.RegisterRPC.GetIgnoreChanges(), "availabilityZone") {
+			set("availabilityZone", m.opts.KeptZone)
 		}
 	case "aws:ec2/instance:Instance":
 		if m.opts.KeptAmi != "" && args.RegisterRPC != nil && slices.Contains(args.RegisterRPC.GetIgnoreChanges(), "ami") {
