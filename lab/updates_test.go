@@ -9,8 +9,8 @@ import (
 	"nat-instance/mockgraph"
 )
 
-// expectFailure runs the program with opts: it must fail before registering a single resource,
-// with one message that holds every fragment of want.
+// expectFailure runs the program with a bad config under opts: it must fail before registering
+// a single resource, with one message that holds every fragment of want.
 func expectFailure(t *testing.T, cfg map[string]string, opts mockgraph.Options, want ...string) {
 	t.Helper()
 	g, err := mockgraph.Run(Program, cfg, opts)
