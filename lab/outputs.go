@@ -77,7 +77,7 @@ func exportZones(ctx *pulumi.Context, s settings.Settings, vpc *network.Vpc, nat
 	ctx.Export("natInstanceIds", instanceIds)
 
 	// zone name -> the Elastic IP its private instances leave through, and their addresses.
-	egress, byZone := pulumi.Array{}, pulumi.Array{}
+	egress, byZone := pulumi.StringArray{}, pulumi.Array{}
 	for i := range s.Zones {
 		egress = append(egress, nats[natIndex(s, i)].PublicIp)
 		ips := pulumi.StringArray{}
@@ -88,20 +88,20 @@ func exportZones(ctx *pulumi.Context, s settings.Settings, vpc *network.Vpc, nat
 		}
 		byZone = append(byZone, ips)
 	}
-	ctx.Export("egressIpByZone", keyedByZone(zones, egress))
-	ctx.Export("privateInstanceIpsByZone", keyedByZone(zones, byZone))
+	ctx.Export("egressIpByZone", keyedByZone[string](zones, egress))
+	ctx.Export("privateInstanceIpsByZone", keyedByZone[any](zones, byZone))
 }
 
-// keyedByZone maps each zone name to the value at its position.
-func keyedByZone(zones pulumi.StringArray, values pulumi.Array) pulumi.MapOutput {
-	return pulumi.All(zones, values).ApplyT(func(all []any) map[string]any {
-		names, vals := all[0].([]string), all[1].([]any)
-		out := make(map[string]any, len(names))
+// keyedByZone maps each zone name to the value at its position; values resolve to a []T.
+func keyedByZone[T any](zones pulumi.StringArray, values pulumi.Input) pulumi.Output {
+	return pulumi.All(zones, values).ApplyT(func(all []any) map[string]T {
+		names, vals := all[0].([]string), all[1].([]T)
+		out := make(map[string]T, len(names))
 		for i, name := range names {
 			out[name] = vals[i]
 		}
 		return out
-	}).(pulumi.MapOutput)
+	})
 }
 
 // natZone returns the zone whose NAT instance serves a zone: its own under perZone, the first

@@ -94,7 +94,7 @@ func TestZoneOutputsAreTheSubnetsZones(t *testing.T) {
 	if got := fmt.Sprint(g.Outputs["availabilityZone"], g.Outputs["availabilityZones"]); got != "ap-northeast-2d[ap-northeast-2d ap-northeast-2d ap-northeast-2d]" {
 		t.Errorf("zone outputs %s, want the kept zone", got)
 	}
-	if egress, _ := g.Outputs["egressIpByZone"].(map[string]any); len(egress) != 1 || egress["ap-northeast-2d"] == nil {
+	if egress, _ := g.Outputs["egressIpByZone"].(map[string]string); len(egress) != 1 || egress["ap-northeast-2d"] == "" {
 		t.Errorf("egressIpByZone = %v, want keyed by the kept zone", g.Outputs["egressIpByZone"])
 	}
 }
