@@ -68,16 +68,28 @@ func Program(ctx *pulumi.Context) error {
 	// its zone's NAT (perZone) or of the one NAT (single).
 	natSettings := base
 	natSettings.InstanceType, natSettings.AmiId = s.NatInstanceType, pulumi.String(natAmi)
-	var nats []*compute.NatInstance
+	var nats []natEndpoint
+	var pairs []*compute.NatPair
 	for _, zone := range s.NatZones() {
 		var routes []compute.PrivateRoute
+		tableArns := pulumi.StringArray{}
 		for served, table := range vpc.PrivateRouteTables {
 			if natZone(s, served) == zone {
 				routes = append(routes, compute.PrivateRoute{
 					Name:         fmt.Sprintf("nat-instance-route-%d", served+1),
 					RouteTableId: table.ID().ToStringOutput(),
 				})
+				tableArns = append(tableArns, table.Arn)
 			}
+		}
+		if s.NatHighAvailability {
+			pair, err := newNatPair(ctx, s, region.Name, vpc, zone, len(nats), natSettings, routes, tableArns)
+			if err != nil {
+				return err
+			}
+			pairs = append(pairs, pair)
+			nats = append(nats, natEndpoint{pair.SecurityGroupId, pair.InstanceId, pair.PrivateIp, pair.PublicIp})
+			continue
 		}
 		nat, err := compute.NewNatInstance(ctx, natName(zone), &compute.NatInstanceArgs{
 			InstanceSettings:          natSettings,
@@ -92,7 +104,7 @@ func Program(ctx *pulumi.Context) error {
 		if err != nil {
 			return err
 		}
-		nats = append(nats, nat)
+		nats = append(nats, natEndpoint{nat.SecurityGroupId, nat.InstanceId, nat.PrivateIp, nat.PublicIp})
 	}
 
 	// Private instances in the private subnets, reachable only through a NAT.
@@ -118,6 +130,9 @@ func Program(ctx *pulumi.Context) error {
 	}
 
 	exportOutputs(ctx, s, region.Name, zones, vpc, nats, private)
+	if len(pairs) > 0 {
+		exportNatPairs(ctx, region.Name, pairs)
+	}
 	return nil
 }
 

@@ -30,6 +30,7 @@ type Resource struct {
 	Custom              bool
 	DependsOn           []string // URNs named in DependsOn
 	DeleteBeforeReplace bool
+	IgnoreChanges       []string // properties the engine leaves to whoever else changes them
 	Inputs              map[string]any
 	State               map[string]any // inputs plus what the mock cloud computed
 }
@@ -144,6 +145,7 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		r.Parent = rpc.GetParent()
 		r.DependsOn = rpc.GetDependencies()
 		r.DeleteBeforeReplace = rpc.GetDeleteBeforeReplace()
+		r.IgnoreChanges = rpc.GetIgnoreChanges()
 		r.URN = urn(m.opts.Stack, rpc.GetParent(), args.TypeToken, args.Name)
 	}
 	m.graph.Resources = append(m.graph.Resources, r)
