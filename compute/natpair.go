@@ -108,11 +108,12 @@ func NewNatPair(ctx *pulumi.Context, name string, args *NatPairArgs, opts ...pul
 	}
 
 	// The NAT's Elastic IP: no EipAssociation, the active member associates it with the floating
-	// address. A declared association would read back as gone after a failover.
+	// address. A declared association would read back as gone after a failover. The fields a
+	// refresh reads the association into are never set here, and left to the members.
 	floating, err := ec2.NewEip(ctx, name, &ec2.EipArgs{
 		Domain: pulumi.String("vpc"),
 		Tags:   pulumi.StringMap{"Name": pulumi.String(name)},
-	}, parent)
+	}, parent, pulumi.IgnoreChanges([]string{"networkInterface", "instance", "associateWithPrivateIp", "privateIp", "associationId"}))
 	if err != nil {
 		return nil, fmt.Errorf("compute: NAT pair Elastic IP: %w", err)
 	}
@@ -176,7 +177,10 @@ func NewNatPair(ctx *pulumi.Context, name string, args *NatPairArgs, opts ...pul
 			// Its own way out and its permission to take over exist before it boots.
 			pulumi.DependsOn([]pulumi.Resource{association, policy}),
 			// The interface can serve one instance at a time: the old one must go first.
-			pulumi.DeleteBeforeReplace(true))
+			pulumi.DeleteBeforeReplace(true),
+			// The active member's primary interface holds the floating address; a refresh reads it
+			// into the instance's secondary addresses.
+			pulumi.IgnoreChanges([]string{"secondaryPrivateIps"}))
 		if err != nil {
 			return nil, fmt.Errorf("compute: NAT pair member %s: %w", m.name, err)
 		}

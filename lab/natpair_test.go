@@ -102,6 +102,9 @@ func TestNatPairResources(t *testing.T) {
 			t.Errorf("%s: replaceOnChange %v, deleteBeforeReplace %v, dependsOn %v; want replaced on new user data, old one first, after its association and the role policy",
 				name, member.Inputs["userDataReplaceOnChange"], member.DeleteBeforeReplace, member.DependsOn)
 		}
+		if !slices.Equal(member.IgnoreChanges, []string{"secondaryPrivateIps"}) {
+			t.Errorf("%s ignoreChanges %v, want exactly [secondaryPrivateIps] (where the floating address reads back)", name, member.IgnoreChanges)
+		}
 		if profile := named(t, g, tInstanceProfile, "nat-instance-pair"); member.String("iamInstanceProfile") != profile.State["name"] {
 			t.Errorf("%s profile %q, want the pair's own %v", name, member.String("iamInstanceProfile"), profile.State["name"])
 		}
@@ -132,6 +135,9 @@ func TestNatPairResources(t *testing.T) {
 	}
 
 	// The floating Elastic IP is associated by the active member, never by Pulumi.
+	if !slices.Equal(floating.IgnoreChanges, []string{"networkInterface", "instance", "associateWithPrivateIp", "privateIp", "associationId"}) || floating.String("networkInterface") != "" {
+		t.Errorf("floating Elastic IP ignoreChanges %v, inputs %v: want its association fields unset and left to the members", floating.IgnoreChanges, floating.Inputs)
+	}
 	for _, a := range g.OfType(tEipAssociation) {
 		if a.String("allocationId") == floating.State["allocationId"] {
 			t.Errorf("EipAssociation %s declares the floating Elastic IP's association: a failover would make the next up move it back", a.Name)
