@@ -59,12 +59,7 @@ func NewNatInstance(ctx *pulumi.Context, name string, args *NatInstanceArgs, opt
 	}
 	parent := pulumi.Parent(n)
 
-	inbound := forwarded("from the VPC, to forward", args.VpcCidr)
-	for _, cidr := range args.SshAllowedCidrs {
-		inbound = append(inbound, rule{description: "SSH from allowed admin network " + cidr, protocol: "tcp", from: 22, to: 22, cidrs: []string{cidr}})
-	}
-	outbound := append(forwarded("to the internet: forwarded traffic and the NAT instance updates", Internet),
-		rule{description: "SSH to instances in the VPC (jump host)", protocol: "tcp", from: 22, to: 22, cidrs: []string{args.VpcCidr}})
+	inbound, outbound := natRules(args.VpcCidr, args.SshAllowedCidrs)
 	sg, err := ec2.NewSecurityGroup(ctx, name, &ec2.SecurityGroupArgs{
 		VpcId:       args.VpcId,
 		Description: pulumi.String("NAT instance: forwards web, UDP and ICMP from the VPC to the internet"),

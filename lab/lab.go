@@ -72,16 +72,30 @@ func Program(ctx *pulumi.Context) error {
 	// its zone's NAT (perZone) or of the one NAT (single).
 	natSettings := base
 	natSettings.InstanceType, natSettings.AmiId, natSettings.AmiPinned = s.NatInstanceType, pulumi.String(natImage.ID), natImage.Pinned
-	var nats []*compute.NatInstance
+	var nats []natEndpoint
+	var pairs []*compute.NatPair
+	var natAmis []pulumi.StringOutput // the images the NAT instances run, as recorded
 	for _, zone := range s.NatZones() {
 		var routes []compute.PrivateRoute
+		tableArns := pulumi.StringArray{}
 		for served, table := range vpc.PrivateRouteTables {
 			if natZone(s, served) == zone {
 				routes = append(routes, compute.PrivateRoute{
 					Name:         fmt.Sprintf("nat-instance-route-%d", served+1),
 					RouteTableId: table.ID().ToStringOutput(),
 				})
+				tableArns = append(tableArns, table.Arn)
 			}
+		}
+		if s.NatHighAvailability {
+			pair, err := newNatPair(ctx, s, region.Name, vpc, zone, len(nats), natSettings, routes, tableArns)
+			if err != nil {
+				return err
+			}
+			pairs = append(pairs, pair)
+			natAmis = append(natAmis, pair.MemberAmis...)
+			nats = append(nats, natEndpoint{pair.SecurityGroupId, pair.InstanceId, pair.PrivateIp, pair.PublicIp})
+			continue
 		}
 		nat, err := compute.NewNatInstance(ctx, natName(zone), &compute.NatInstanceArgs{
 			InstanceSettings:          natSettings,
@@ -97,7 +111,8 @@ func Program(ctx *pulumi.Context) error {
 		if err != nil {
 			return err
 		}
-		nats = append(nats, nat)
+		nats = append(nats, natEndpoint{nat.SecurityGroupId, nat.InstanceId, nat.PrivateIp, nat.PublicIp})
+		natAmis = append(natAmis, nat.Ami)
 	}
 
 	// Private instances in the private subnets, reachable only through a NAT.
@@ -123,11 +138,10 @@ func Program(ctx *pulumi.Context) error {
 	}
 
 	exportOutputs(ctx, s, region.Name, zones, vpc, nats, private)
-	// The images the instances run: the value to pin (README, "Updating a running stack").
-	var natAmis []pulumi.StringOutput
-	for _, nat := range nats {
-		natAmis = append(natAmis, nat.Ami)
+	if len(pairs) > 0 {
+		exportNatPairs(ctx, region.Name, pairs)
 	}
+	// The images the instances run: the value to pin (README, "Updating a running stack").
 	ctx.Export(settings.KeyNatAmiID, natImage.RunningImage(ctx, settings.KeyNatAmiID, s.NatInstanceType, natAmis))
 	ctx.Export(settings.KeyPrivateAmiID, privateImage.RunningImage(ctx, settings.KeyPrivateAmiID, s.PrivateInstanceType, private.Amis))
 	return nil

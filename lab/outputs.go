@@ -17,7 +17,7 @@ const sshUser = "ec2-user"
 // exportOutputs exports the addresses the lab's checks look at and ready-to-paste commands.
 // The lab's outputs describe the first zone's NAT; with several zones, per-zone lists follow.
 func exportOutputs(ctx *pulumi.Context, s settings.Settings, region string, zones []string,
-	vpc *network.Vpc, nats []*compute.NatInstance, private *compute.PrivateInstances) {
+	vpc *network.Vpc, nats []natEndpoint, private *compute.PrivateInstances) {
 	nat := nats[0]
 	ctx.Export("vpcId", vpc.VpcId)
 	// The zones the subnets are in, as recorded: a zone the program picked stays with the
@@ -29,13 +29,10 @@ func exportOutputs(ctx *pulumi.Context, s settings.Settings, region string, zone
 	ctx.Export("privateInstanceIps", private.PrivateIps)
 	ctx.Export("privateInstanceIds", private.InstanceIds)
 
-	session := func(id pulumi.StringInput) pulumi.StringOutput {
-		return pulumi.Sprintf("aws ssm start-session --region %s --target %s", region, id)
-	}
-	ctx.Export("natSessionCommand", session(nat.InstanceId.ToStringOutput()))
+	ctx.Export("natSessionCommand", sessionCommand(region, nat.InstanceId.ToStringOutput()))
 	sessions := pulumi.StringArray{}
 	for _, id := range private.InstanceIds {
-		sessions = append(sessions, session(id))
+		sessions = append(sessions, sessionCommand(region, id))
 	}
 	ctx.Export("privateSessionCommands", sessions)
 
@@ -59,8 +56,13 @@ func exportOutputs(ctx *pulumi.Context, s settings.Settings, region string, zone
 	ctx.Export("privateSshCommands", jumps)
 }
 
+// sessionCommand opens a shell on an instance through Session Manager.
+func sessionCommand(region string, id pulumi.StringInput) pulumi.StringOutput {
+	return pulumi.Sprintf("aws ssm start-session --region %s --target %s", region, id)
+}
+
 // exportZones exports, zone by zone, the NAT that serves it and its private instances.
-func exportZones(ctx *pulumi.Context, s settings.Settings, vpc *network.Vpc, nats []*compute.NatInstance, private *compute.PrivateInstances) {
+func exportZones(ctx *pulumi.Context, s settings.Settings, vpc *network.Vpc, nats []natEndpoint, private *compute.PrivateInstances) {
 	publicIps, privateIps, instanceIds := pulumi.StringArray{}, pulumi.StringArray{}, pulumi.StringArray{}
 	for _, nat := range nats {
 		publicIps = append(publicIps, nat.PublicIp)

@@ -75,6 +75,8 @@ type Raw struct {
 	PrivateSubnetCidrs  []string
 	NatPrivateIP        string
 	NatPrivateIPs       []string
+	NatHighAvailability bool
+	NatMemberIPs        []string
 	PrivateInstanceIPs  []string
 	NatInstanceType     string
 	PrivateInstanceType string
@@ -91,6 +93,8 @@ type Settings struct {
 	// ZonesKey is the key the zone names came from, for messages about them.
 	ZonesKey    string
 	NatStrategy string
+	// NatHighAvailability makes every NAT a pair of member instances (issue 7).
+	NatHighAvailability bool
 	// PrivateInstances are in config order; each lies in the private subnet of Zones[Zone].
 	PrivateInstances    []PrivateInstance
 	NatInstanceType     string
@@ -111,6 +115,9 @@ type Zone struct {
 	// NatPrivateIP is valid when the zone has a NAT instance (every zone under perZone, the
 	// first under single).
 	NatPrivateIP netip.Addr
+	// NatMemberIPs are the fixed addresses of the NAT pair's members a and b, valid when the
+	// zone has a NAT and natHighAvailability is on.
+	NatMemberIPs [2]netip.Addr
 }
 
 // PrivateInstance is one private instance's address and the index of its zone.
@@ -182,6 +189,8 @@ func read(cfg *config.Config) (Raw, error) {
 	list(KeyPrivateSubnetCidrs, &raw.PrivateSubnetCidrs)
 	str(KeyNatPrivateIP, &raw.NatPrivateIP)
 	list(KeyNatPrivateIPs, &raw.NatPrivateIPs)
+	readNatPair(cfg, &raw, &problems)
+	list(KeyNatMemberIPs, &raw.NatMemberIPs)
 	list(KeyPrivateInstanceIPs, &raw.PrivateInstanceIPs)
 	str(KeyNatInstanceType, &raw.NatInstanceType)
 	str(KeyPrivateInstanceType, &raw.PrivateInstanceType)
@@ -203,6 +212,7 @@ func Parse(raw Raw) (Settings, error) {
 	var p Problems
 	s := Settings{
 		NatStrategy:         raw.NatStrategy,
+		NatHighAvailability: raw.NatHighAvailability,
 		NatInstanceType:     raw.NatInstanceType,
 		PrivateInstanceType: raw.PrivateInstanceType,
 		KeyName:             raw.KeyName,
@@ -247,6 +257,7 @@ func Parse(raw Raw) (Settings, error) {
 
 	p.subnets(&s, raw, vpc, vpcOK)
 	p.natIPs(&s, raw, natCount)
+	p.natMembers(&s, raw)
 	seen := map[netip.Addr]string{}
 	for _, z := range s.Zones {
 		if z.NatPrivateIP.IsValid() {
