@@ -36,6 +36,9 @@ type NatPairArgs struct {
 	InternetGatewayAttachment pulumi.Resource
 	// PublicRouting is the public subnet's way to the internet gateway (see NatInstanceArgs).
 	PublicRouting []pulumi.Resource
+	// Rolling tells which members (a, b) take the configured image, type, key pair and boot
+	// script now; the others keep what they run (see pairMemberOptions).
+	Rolling       [2]bool
 	PrivateRoutes []PairRoute
 }
 
@@ -177,7 +180,7 @@ func NewNatPair(ctx *pulumi.Context, name string, args *NatPairArgs, opts ...pul
 		instanceArgs.UserData = userData
 		// cloud-init runs user data once: a changed configuration needs a new member.
 		instanceArgs.UserDataReplaceOnChange = pulumi.Bool(true)
-		m.instance, err = ec2.NewInstance(ctx, m.name, instanceArgs, args.instanceOptions(parent,
+		m.instance, err = ec2.NewInstance(ctx, m.name, instanceArgs, args.pairMemberOptions(args.Rolling[i], parent,
 			// Its own way out and its permission to take over exist before it boots.
 			pulumi.DependsOn(append([]pulumi.Resource{association, policy}, args.PublicRouting...)),
 			// The interface can serve one instance at a time: the old one must go first.

@@ -97,7 +97,7 @@ func Program(ctx *pulumi.Context) error {
 			nats = append(nats, natEndpoint{pair.SecurityGroupId, pair.InstanceId, pair.PrivateIp, pair.PublicIp})
 			continue
 		}
-		nat, err := compute.NewNatInstance(ctx, natName(zone), &compute.NatInstanceArgs{
+		nat, err := compute.NewNatInstance(ctx, settings.NatName(zone), &compute.NatInstanceArgs{
 			InstanceSettings:          natSettings,
 			VpcId:                     vpc.VpcId.ToStringOutput(),
 			VpcCidr:                   s.VpcCidr.String(),
@@ -145,13 +145,4 @@ func Program(ctx *pulumi.Context) error {
 	ctx.Export(settings.KeyNatAmiID, natImage.RunningImage(ctx, settings.KeyNatAmiID, s.NatInstanceType, natAmis))
 	ctx.Export(settings.KeyPrivateAmiID, privateImage.RunningImage(ctx, settings.KeyPrivateAmiID, s.PrivateInstanceType, private.Amis))
 	return nil
-}
-
-// natName keeps the lab's name for the first zone's NAT instance, so that adding zones to a
-// stack does not replace it.
-func natName(zone int) string {
-	if zone == 0 {
-		return "nat-instance"
-	}
-	return fmt.Sprintf("nat-instance-%d", zone+1)
 }

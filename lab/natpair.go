@@ -1,6 +1,8 @@
 package lab
 
 import (
+	"slices"
+
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"nat-instance/compute"
@@ -27,7 +29,7 @@ func newNatPair(ctx *pulumi.Context, s settings.Settings, region string, vpc *ne
 	for i, r := range routes {
 		pairRoutes[i] = compute.PairRoute{PrivateRoute: r, RouteTableArn: tableArns[i]}
 	}
-	return compute.NewNatPair(ctx, natName(zone), &compute.NatPairArgs{
+	return compute.NewNatPair(ctx, settings.NatName(zone), &compute.NatPairArgs{
 		InstanceSettings:          natSettings,
 		Region:                    region,
 		VpcId:                     vpc.VpcId.ToStringOutput(),
@@ -40,7 +42,11 @@ func newNatPair(ctx *pulumi.Context, s settings.Settings, region string, vpc *ne
 		VirtualRouterId:           1 + index,
 		InternetGatewayAttachment: vpc.InternetGatewayAttachment,
 		PublicRouting:             []pulumi.Resource{vpc.PublicDefaultRoute, vpc.PublicAssociations[zone]},
-		PrivateRoutes:             pairRoutes,
+		Rolling: [2]bool{
+			slices.Contains(s.NatPairRoll, settings.NatPairMemberName(settings.NatName(zone), 0)),
+			slices.Contains(s.NatPairRoll, settings.NatPairMemberName(settings.NatName(zone), 1)),
+		},
+		PrivateRoutes: pairRoutes,
 	})
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"nat-instance/compute"
 	"nat-instance/mockgraph"
+	"nat-instance/settings"
 )
 
 const (
@@ -102,8 +103,8 @@ func TestNatPairResources(t *testing.T) {
 			t.Errorf("%s: replaceOnChange %v, deleteBeforeReplace %v, dependsOn %v; want replaced on new user data, old one first, after its association and the role policy",
 				name, member.Inputs["userDataReplaceOnChange"], member.DeleteBeforeReplace, member.DependsOn)
 		}
-		if !slices.Equal(member.IgnoreChanges, []string{"secondaryPrivateIps", "ami"}) {
-			t.Errorf("%s ignoreChanges %v, want exactly [secondaryPrivateIps] (where the floating address reads back) and [ami] (an image kept until pinned)", name, member.IgnoreChanges)
+		if !slices.Equal(member.IgnoreChanges, []string{"secondaryPrivateIps", "ami", "instanceType", "keyName", "userData"}) {
+			t.Errorf("%s ignoreChanges %v, want exactly [secondaryPrivateIps] (where the floating address reads back) and what a member keeps until it rolls", name, member.IgnoreChanges)
 		}
 		if profile := named(t, g, tInstanceProfile, "nat-instance-pair"); member.String("iamInstanceProfile") != profile.State["name"] {
 			t.Errorf("%s profile %q, want the pair's own %v", name, member.String("iamInstanceProfile"), profile.State["name"])
@@ -291,7 +292,7 @@ func TestNatPairPerZoneAndSingle(t *testing.T) {
 				t.Errorf("%d instances, want %d members + 2 private", n, 2*pairs)
 			}
 			for i := range pairs {
-				nat := natName(i)
+				nat := settings.NatName(i)
 				keepalived, _ := compute.HeredocFile(named(t, g, tInstance, nat+"-b").String("userData"), compute.NatPairKeepalivedPath)
 				if !strings.Contains(keepalived, fmt.Sprintf("virtual_router_id %d\n", i+1)) {
 					t.Errorf("%s: keepalived.conf lacks virtual_router_id %d", nat, i+1)

@@ -98,3 +98,33 @@ func TestZoneOutputsAreTheSubnetsZones(t *testing.T) {
 		t.Errorf("egressIpByZone = %v, want keyed by the kept zone", g.Outputs["egressIpByZone"])
 	}
 }
+
+func TestPairRollMistakesFailBeforeAnyResource(t *testing.T) {
+	ha := func(kv ...string) map[string]string {
+		return config(append([]string{"natHighAvailability", "true", "zoneCount", "2"}, kv...)...)
+	}
+	for name, tc := range map[string]struct {
+		cfg  map[string]string
+		want []string
+	}{
+		"both members of a pair": {ha("natPairRoll", `["nat-instance-2-b","nat-instance-a","nat-instance-2-a"]`),
+			[]string{`nat-instance:natPairRoll = "nat-instance-2-a": and nat-instance-2-b are the two members of one pair: roll one at a time`}},
+		"not a member": {ha("natPairRoll", `["nat-instance-c"]`),
+			[]string{`natPairRoll = "nat-instance-c": must be a member of this stack's NAT pairs: nat-instance-a, nat-instance-b, nat-instance-2-a, nat-instance-2-b`}},
+		"twice": {ha("natPairRoll", `["nat-instance-a","nat-instance-a"]`), []string{`natPairRoll = "nat-instance-a": is listed twice`}},
+		"without pairs": {config("natPairRoll", `["nat-instance-a"]`),
+			[]string{`natPairRoll = "nat-instance-a": names NAT pair members but natHighAvailability is false`}},
+	} {
+		t.Run(name, func(t *testing.T) { expectConfigError(t, tc.cfg, tc.want...) })
+	}
+}
+
+// natPairRoll releases exactly the named member: it alone follows the configuration.
+func TestPairRollReleasesTheNamedMember(t *testing.T) {
+	g := record(t, config("natHighAvailability", "true", "natPairRoll", `["nat-instance-b"]`))
+	for name, want := range map[string]string{"nat-instance-a": "[secondaryPrivateIps ami instanceType keyName userData]", "nat-instance-b": "[secondaryPrivateIps ami]"} {
+		if got := fmt.Sprint(named(t, g, tInstance, name).IgnoreChanges); got != want {
+			t.Errorf("%s ignoreChanges %s, want %s", name, got, want)
+		}
+	}
+}

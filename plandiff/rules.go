@@ -2,6 +2,7 @@ package plandiff
 
 import (
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 
@@ -97,6 +98,64 @@ func (p Plan) AddressClashes() []string {
 			if other, ok := holder[ip]; ok && (s.old == nil || other != s.old.URN) {
 				out = append(out, fmt.Sprintf("%s %s is created on %s, which %s still holds", s.Action, s.Name, ip, other))
 			}
+		}
+	}
+	return out
+}
+
+// natTypes are the components that make one NAT: a single instance, or a pair of members.
+const (
+	natInstanceType = "nat-instance:compute:NatInstance"
+	natPairType     = "nat-instance:compute:NatPair"
+)
+
+// NatsDown lists the NATs this plan takes down at some point: a NAT instance stopped or
+// replaced, or both members of a NAT pair (one member down leaves the other carrying the NAT).
+func (p Plan) NatsDown(g *mockgraph.Graph) []string {
+	down := map[string]int{} // NAT component URN -> members with an outage
+	for _, s := range p.Steps {
+		r := s.new
+		if r == nil {
+			r = s.old
+		}
+		if s.Outage {
+			down[r.Parent]++
+		}
+	}
+	var out []string
+	for urn, n := range down {
+		nat, ok := g.ByURN(urn)
+		if ok && (nat.Type == natInstanceType || nat.Type == natPairType && n == 2) {
+			out = append(out, nat.Name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Apply returns what the stack records after `pulumi up` of after on the stack recorded in
+// before: after's resources, where an ignored input keeps its recorded value (the engine does so
+// on updates and replacements alike).
+func Apply(before, after *mockgraph.Graph) *mockgraph.Graph {
+	out := &mockgraph.Graph{Invokes: after.Invokes, Outputs: after.Outputs}
+	for _, s := range Diff(before, after).Steps {
+		if s.new == nil {
+			continue
+		}
+		r := *s.new
+		if s.old != nil && len(r.IgnoreChanges) > 0 {
+			r.Inputs = maps.Clone(r.Inputs)
+			for _, k := range r.IgnoreChanges {
+				if v, ok := s.old.Inputs[k]; ok {
+					r.Inputs[k] = v
+				}
+			}
+		}
+		out.Resources = append(out.Resources, r)
+	}
+	for _, r := range after.Resources {
+		if !r.Custom {
+			out.Resources = append(out.Resources, r)
 		}
 	}
 	return out

@@ -53,7 +53,7 @@ func TestPulumiYamlDeclaresEveryKeyWithTheProgramsDefault(t *testing.T) {
 		KeyPrivateInstanceIPs: Defaults.PrivateInstanceIPs,
 		KeyNatInstanceType:    Defaults.NatInstanceType, KeyPrivateInstanceType: Defaults.PrivateInstanceType,
 		KeyKeyName: Defaults.KeyName, KeySSHAllowedCidrs: Defaults.SSHAllowedCidrs,
-		KeyNatAmiID: Defaults.NatAmiID, KeyPrivateAmiID: Defaults.PrivateAmiID,
+		KeyNatAmiID: Defaults.NatAmiID, KeyPrivateAmiID: Defaults.PrivateAmiID, KeyNatPairRoll: Defaults.NatPairRoll,
 		KeyNatHighAvailability: Defaults.NatHighAvailability, KeyNatMemberIPs: Defaults.NatMemberIPs,
 	}
 	for key, want := range defaults {

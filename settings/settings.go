@@ -36,6 +36,7 @@ const (
 	KeyPrivateInstanceType = "privateInstanceType"
 	KeyNatAmiID            = "natAmiId"
 	KeyPrivateAmiID        = "privateAmiId"
+	KeyNatPairRoll         = "natPairRoll"
 	KeyKeyName             = "keyName"
 	KeySSHAllowedCidrs     = "sshAllowedCidrs"
 )
@@ -82,6 +83,7 @@ type Raw struct {
 	PrivateInstanceType string
 	NatAmiID            string
 	PrivateAmiID        string
+	NatPairRoll         []string
 	KeyName             string
 	SSHAllowedCidrs     []string
 }
@@ -101,8 +103,11 @@ type Settings struct {
 	PrivateInstanceType string
 	// NatAmiID and PrivateAmiID pin the images; empty: the current Amazon Linux 2023, kept
 	// once an instance runs it (see compute.ResolveImage).
-	NatAmiID        string
-	PrivateAmiID    string
+	NatAmiID     string
+	PrivateAmiID string
+	// NatPairRoll names the NAT pair members that take the configured image, instance type, key
+	// pair and boot script; the others keep what they run (README, "Updating a running stack").
+	NatPairRoll     []string
 	KeyName         string         // empty: no key pair, Session Manager only
 	SSHAllowedCidrs []netip.Prefix // empty: no SSH from outside the VPC
 }
@@ -196,6 +201,7 @@ func read(cfg *config.Config) (Raw, error) {
 	str(KeyPrivateInstanceType, &raw.PrivateInstanceType)
 	str(KeyNatAmiID, &raw.NatAmiID)
 	str(KeyPrivateAmiID, &raw.PrivateAmiID)
+	list(KeyNatPairRoll, &raw.NatPairRoll)
 	str(KeyKeyName, &raw.KeyName)
 	list(KeySSHAllowedCidrs, &raw.SSHAllowedCidrs)
 	return raw, problems.err()
@@ -279,6 +285,7 @@ func Parse(raw Raw) (Settings, error) {
 		}
 	}
 	p.images(&s, raw)
+	p.pairRoll(&s, raw)
 	if raw.KeyName != "" && !keyNamePattern.MatchString(raw.KeyName) {
 		p.add(KeyKeyName, raw.KeyName, "must be the name of an existing EC2 key pair (printable ASCII, at most 255 characters), or unset")
 	}
