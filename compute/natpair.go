@@ -196,6 +196,10 @@ func NewNatPair(ctx *pulumi.Context, name string, args *NatPairArgs, opts ...pul
 		}
 	}
 
+	// Turning pairs on in a deployed stack: the route was the NAT instance's child. The alias
+	// keeps it the same resource (AWS refuses a second 0.0.0.0/0 in a table, so a new route could
+	// not come before the old one goes); its target then moves when member a first becomes active.
+	wasNatInstance := pulumi.URN(fmt.Sprintf("urn:pulumi:%s::%s::nat-instance:compute:NatInstance::%s", ctx.Stack(), ctx.Project(), name))
 	for _, route := range args.PrivateRoutes {
 		// Member a at creation; after the first boot keepalived owns the target, so a refresh
 		// after a failover plans nothing.
@@ -203,7 +207,8 @@ func NewNatPair(ctx *pulumi.Context, name string, args *NatPairArgs, opts ...pul
 			RouteTableId:         route.RouteTableId,
 			DestinationCidrBlock: pulumi.String("0.0.0.0/0"),
 			NetworkInterfaceId:   members[0].eni.ID(),
-		}, parent, pulumi.IgnoreChanges([]string{"networkInterfaceId"})); err != nil {
+		}, parent, pulumi.IgnoreChanges([]string{"networkInterfaceId"}),
+			pulumi.Aliases([]pulumi.Alias{{ParentURN: wasNatInstance}})); err != nil {
 			return nil, fmt.Errorf("compute: private default route %s: %w", route.Name, err)
 		}
 	}

@@ -39,7 +39,7 @@ var (
 
 // Where a member's files go. The twin takes each one back out of the user data by its path.
 const (
-	NatPairEnvPath         = "/etc/nat-pair.env"
+	NatPairEnvPath         = "/usr/local/etc/nat-pair.env"
 	NatPairSetupPath       = "/usr/local/sbin/nat-pair-setup"
 	NatPairNotifyPath      = "/usr/local/sbin/nat-pair-notify"
 	NatPairHealthPath      = "/usr/local/sbin/nat-pair-health"

@@ -23,7 +23,8 @@ func TestFromGraphReadsTheLab(t *testing.T) {
 		t.Errorf("VPC %s", topo.VPC)
 	}
 	got := fmt.Sprint(topo.Subnets)
-	want := "[{nat-lab-private-1 ap-northeast-2a 10.40.2.0/24 [{0.0.0.0/0 false nat-instance}]} {nat-lab-public-1 ap-northeast-2a 10.40.1.0/24 [{0.0.0.0/0 true }]}]"
+	want := "[{nat-lab-private-1 ap-northeast-2a 10.40.2.0/24 [{0.0.0.0/0 false nat-instance}] RouteTable-nat-lab-private-1} " +
+		"{nat-lab-public-1 ap-northeast-2a 10.40.1.0/24 [{0.0.0.0/0 true }] RouteTable-nat-lab-public}]"
 	if got != want {
 		t.Errorf("subnets\n got %s\nwant %s", got, want)
 	}

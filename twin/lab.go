@@ -116,6 +116,11 @@ func LabChecks(topo Topology) []Check {
 		{Name: "negative control: without the boot script, no egress",
 			Run: func(ctx context.Context, t *Twin, _ Expectation) error { return t.CheckNoEgress(ctx) }},
 	}
+	if len(topo.Pairs) > 0 {
+		// A pair member's boot is checked by its return after a failure (PairChecks).
+		checks = slices.Delete(checks, 2, 3)
+		checks = append(checks, PairChecks()...)
+	}
 	if len(topo.nats()) > 1 {
 		checks = append(checks, Check{Name: "a stopped NAT cuts only the zones it serves", Run: bootThen(checkZoneFailure)})
 	}

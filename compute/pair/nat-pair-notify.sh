@@ -1,12 +1,15 @@
 #!/bin/bash
-# keepalived's notify script: keepalived runs it as `nat-pair-notify INSTANCE NAME STATE PRIORITY`.
+# keepalived's notify script: keepalived runs it as `nat-pair-notify INSTANCE NAME STATE PRIORITY`,
+# and with state MASTER_RX_LOWER_PRI when the active member hears another active one after the two
+# could not hear each other: both took the identity, the higher priority takes it back.
 # MASTER: conntrack-tools' primary-backup order (commit the synced connections to the kernel
 # before any packet arrives, then resync and send the table to the peer), THEN take the NAT's
 # identity: the floating address locally, then in EC2 (address, Elastic IP, routes).
 # BACKUP/FAULT: drop the floating address locally and ask the peer for its table.
 set -uo pipefail
+PATH=${PATH:+$PATH:}/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
-. "${NAT_PAIR_ENV:-/etc/nat-pair.env}"
+. "${NAT_PAIR_ENV:-/usr/local/etc/nat-pair.env}"
 state=${3:-}
 log() { logger -t nat-pair-notify -- "$*" 2>/dev/null || true; echo "nat-pair-notify: $*" >&2; }
 ctd() { conntrackd -C "$NAT_CONNTRACKD_CONF" "$@" || log "conntrackd $* failed"; }
@@ -28,8 +31,8 @@ aws_retry() {
 
 iface=$(ip -4 route show default | awk '{for (i = 1; i < NF; i++) if ($i == "dev") { print $(i + 1); exit }}')
 case $state in
-MASTER)
-	log "becoming active"
+MASTER | MASTER_RX_LOWER_PRI)
+	log "becoming active ($state)"
 	ctd -c
 	ctd -f
 	ctd -R
