@@ -37,6 +37,7 @@ func PairChecks() []Check {
 		{Name: "pair: established connections survive the active member's death", Run: pairThen(checkConnectionsSurvive)},
 		{Name: "pair: the dead member returns as standby, the NAT stays, a second failover keeps connections", Run: pairThen(checkMemberReturns)},
 		{Name: "pair: the standby dies: nothing changes", Run: pairThen(checkStandbyDies)},
+		{Name: "pair: a planned roll-out (standby replaced, handover, the other replaced) keeps connections", Run: pairThen(checkPlannedRollout)},
 		{Name: "pair: keepalived crashes on the active member: failover, connections kept", Run: pairThen(activeFault("keepalived killed", killKeepalived, true))},
 		{Name: "pair: the active member stops forwarding: failover, connections kept", Run: pairThen(activeFault("ip_forward=0", forwardingOff, true))},
 		// Without its nat chains the kernel stops translating even established flows: until the
