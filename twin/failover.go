@@ -197,14 +197,11 @@ func checkConnectionsSurvive(ctx context.Context, t *Twin, p Pair) error {
 
 func checkMemberReturns(ctx context.Context, t *Twin, p Pair) error {
 	first, second := t.active(p)
-	flows, err := t.OpenFlows(ctx, p, bulkFlows, idleFlows)
+	flows, err := t.openSyncedFlows(ctx, p, second)
 	if err != nil {
 		return err
 	}
 	defer flows.Close()
-	if err := t.waitSynced(ctx, second, len(flows.Flows)); err != nil {
-		return err
-	}
 	if err := t.KillMember(ctx, first); err != nil {
 		return err
 	}

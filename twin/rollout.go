@@ -13,14 +13,11 @@ import (
 // come through whole.
 func checkPlannedRollout(ctx context.Context, t *Twin, p Pair) error {
 	first, second := t.active(p)
-	flows, err := t.OpenFlows(ctx, p, bulkFlows, idleFlows)
+	flows, err := t.openSyncedFlows(ctx, p, second)
 	if err != nil {
 		return err
 	}
 	defer flows.Close()
-	if err := t.waitSynced(ctx, second, len(flows.Flows)); err != nil {
-		return err
-	}
 
 	t.logf("step 1: %s, the standby, is replaced", second)
 	if err := t.replaceMember(ctx, p, second, first, len(flows.Flows)); err != nil {
@@ -76,4 +73,18 @@ func stopKeepalived(ctx context.Context, t *Twin, member string) error {
 	}
 	_, err = run(ctx, "kill", args...)
 	return err
+}
+
+// openSyncedFlows opens the fault matrix's flows through a pair and waits until the standby's
+// conntrackd holds them all.
+func (t *Twin) openSyncedFlows(ctx context.Context, p Pair, standby string) (*FlowSet, error) {
+	flows, err := t.OpenFlows(ctx, p, bulkFlows, idleFlows)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.waitSynced(ctx, standby, len(flows.Flows)); err != nil {
+		flows.Close()
+		return nil, err
+	}
+	return flows, nil
 }
