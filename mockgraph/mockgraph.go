@@ -299,10 +299,11 @@ func (m *mocks) image(args resource.PropertyMap) (resource.PropertyMap, error) {
 }
 
 // aliasURNs returns the URNs a registration names as the resource's former identities, whether
-// the SDK sent them as URNs or as specs (a former name under the same parent).
+// the SDK sent them as URNs or as specs (a former name, type or parent; the rest as now).
 func aliasURNs(stack string, rpc interface {
 	GetParent() string
 	GetType() string
+	GetName() string
 	GetAliasURNs() []string
 	GetAliases() []*pulumirpc.Alias
 }) []string {
@@ -311,8 +312,17 @@ func aliasURNs(stack string, rpc interface {
 		if u := a.GetUrn(); u != "" {
 			out = append(out, u)
 		} else if spec := a.GetSpec(); spec != nil {
-			name := spec.GetName()
-			out = append(out, urn(stack, rpc.GetParent(), rpc.GetType(), name))
+			name, typ, parent := spec.GetName(), spec.GetType(), rpc.GetParent()
+			if name == "" {
+				name = rpc.GetName()
+			}
+			if typ == "" {
+				typ = rpc.GetType()
+			}
+			if spec.GetParentUrn() != "" || spec.GetNoParent() {
+				parent = spec.GetParentUrn()
+			}
+			out = append(out, urn(stack, parent, typ, name))
 		}
 	}
 	return out

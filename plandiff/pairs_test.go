@@ -120,3 +120,15 @@ func TestNatsDownSeesEveryZonesNat(t *testing.T) {
 		t.Errorf("NATs down %v, want all three", down)
 	}
 }
+
+// Turning pairs on keeps each private default route (an alias to its former parent): AWS refuses
+// a second 0.0.0.0/0 in a table, so a route created before the old one goes would fail.
+func TestTurningPairsOnKeepsTheRoutes(t *testing.T) {
+	p := plan(t, record(t, stackFile(t, "prod"), mockgraph.Options{Stack: "prod"}),
+		record(t, stackFile(t, "prod", "natHighAvailability", "true"), mockgraph.Options{Stack: "prod"}))
+	for _, s := range p.Steps {
+		if s.Type == "aws:ec2/route:Route" && s.Action != plandiff.Same {
+			t.Errorf("route step %s", s)
+		}
+	}
+}
