@@ -43,14 +43,19 @@ type APICall struct {
 // Elastic IP is associated, where each route table's default route points.
 type ec2State struct {
 	mu           sync.Mutex
-	secondary    map[netip.Addr]string // floating address -> instance whose ENI holds it
-	associations map[string]netip.Addr // allocation id -> private address
-	routeTargets map[string]string     // route table id -> instance
+	secondary    map[netip.Addr]string  // floating address -> instance whose ENI holds it
+	associations map[string]association // allocation id -> where it is associated
+	routeTargets map[string]string      // route table id -> instance
 	calls        []APICall
-	// Order of the effects: a takeover is complete once every route was replaced after the
-	// floating address last moved.
-	assignedAt map[netip.Addr]int // floating address -> call number
-	routedAt   map[string]int     // route table id -> call number
+	// inFlight counts, per pair (by allocation id), the calls being answered: a takeover is
+	// complete only when none is.
+	inFlight map[string]int
+}
+
+// association is an Elastic IP's association: a private address on an instance's interface.
+type association struct {
+	private  netip.Addr
+	instance string
 }
 
 // awsCommand is a parsed command line: the operation and its options.
@@ -176,6 +181,14 @@ func (t *Twin) applyAWS(member string, cmd awsCommand) error {
 	if pair == nil || cmd.region != pair.Region {
 		return fmt.Errorf("An error occurred (UnauthorizedOperation): %s in region %q is not this pair's (%v)", member, cmd.region, pair)
 	}
+	t.ec2.mu.Lock()
+	t.ec2.inFlight[pair.AllocationID]++
+	t.ec2.mu.Unlock()
+	defer func() {
+		t.ec2.mu.Lock()
+		t.ec2.inFlight[pair.AllocationID]--
+		t.ec2.mu.Unlock()
+	}()
 	eniOwner := func(option string) (int, error) {
 		id := cmd.values[option]
 		for k, inst := range t.topo.Instances {
@@ -203,7 +216,6 @@ func (t *Twin) applyAWS(member string, cmd awsCommand) error {
 			return fmt.Errorf("An error occurred (InvalidParameterValue): %s is not the pair's floating address %s", cmd.values["--private-ip-addresses"], pair.FloatingIP)
 		}
 		t.ec2.secondary[pair.FloatingIP] = t.topo.Instances[k].Name
-		t.ec2.assignedAt[pair.FloatingIP] = len(t.ec2.calls) + 1
 		return t.deliverFloating(ctx, pair, k)
 	case "associate-address":
 		k, err := eniOwner("--network-interface-id")
@@ -217,7 +229,7 @@ func (t *Twin) applyAWS(member string, cmd awsCommand) error {
 		if ip != t.topo.Instances[k].PrivateIP && t.ec2.secondary[ip] != t.topo.Instances[k].Name {
 			return fmt.Errorf("An error occurred (InvalidParameterValue): %s is not an address of %s", ip, cmd.values["--network-interface-id"])
 		}
-		t.ec2.associations[pair.AllocationID] = ip
+		t.ec2.associations[pair.AllocationID] = association{ip, t.topo.Instances[k].Name}
 		return nftIn(ctx, t.igw(), "table ip twin_igw\ndelete table ip twin_igw\n"+t.igwRuleset())
 	default: // replace-route
 		k, err := eniOwner("--network-interface-id")
@@ -232,7 +244,6 @@ func (t *Twin) applyAWS(member string, cmd awsCommand) error {
 			return fmt.Errorf("An error occurred (InvalidRouteTableID.NotFound): %s has no default route to a NAT", table)
 		}
 		t.ec2.routeTargets[table] = t.topo.Instances[k].Name
-		t.ec2.routedAt[table] = len(t.ec2.calls) + 1
 		return t.pointDefaultRoutes(ctx, table, k)
 	}
 }

@@ -14,12 +14,15 @@ import (
 	"time"
 )
 
-// echoPort is where the internet host echoes TCP streams and tells UDP senders their address;
-// on downloadPort it sends a pseudo-random stream, seeded by the byte the client sends first.
+// The fault matrix's services, on ports the security groups let through (HTTPS, any UDP): the
+// internet host echoes TCP streams on flowPort and tells UDP senders their address on udpPort;
+// downloadHost sends on flowPort a pseudo-random stream, seeded by the byte the client sends.
 const (
-	echoPort     = 7
-	downloadPort = 19
+	flowPort = 443
+	udpPort  = 7
 )
+
+var downloadHost = netip.MustParseAddr("198.51.100.11")
 
 // flowChunk is what a flow sends at a time; flowPatience bounds how long a flow waits for its
 // echo (a failover stalls it for seconds; TCP's retransmission backoff adds a few more).
@@ -150,13 +153,13 @@ func (t *Twin) OpenFlows(ctx context.Context, p Pair, bulk, idle int) (*FlowSet,
 	set := &FlowSet{stop: make(chan struct{})}
 	for i := range bulk + idle + len(privates) {
 		f := &Flow{From: privates[i%len(privates)].Name, Kind: "bulk", rng: rand.NewChaCha8([32]byte{byte(i)})}
-		port := uint16(echoPort)
+		to := InternetHost
 		var err error
 		switch {
 		case i >= bulk+idle:
 			f.Kind, f.From = "udp", privates[i-bulk-idle].Name
 			err = inNamespace(t.Namespace(f.From), func() (err error) {
-				f.conn, err = net.Dial("udp4", netip.AddrPortFrom(InternetHost, echoPort).String())
+				f.conn, err = net.Dial("udp4", netip.AddrPortFrom(InternetHost, udpPort).String())
 				return err
 			})
 			if err == nil {
@@ -166,9 +169,9 @@ func (t *Twin) OpenFlows(ctx context.Context, p Pair, bulk, idle int) (*FlowSet,
 			if i >= bulk {
 				f.Kind = "idle"
 			} else if i%2 == 1 {
-				f.Kind, port = "download", downloadPort
+				f.Kind, to = "download", downloadHost
 			}
-			if f.conn, err = t.dial(f.From, netip.Addr{}, netip.AddrPortFrom(InternetHost, port)); err == nil && f.Kind == "download" {
+			if f.conn, err = t.dialWithin(f.From, netip.Addr{}, netip.AddrPortFrom(to, flowPort), flowPatience); err == nil && f.Kind == "download" {
 				_, err = f.conn.Write([]byte{byte(i)})
 			}
 			if err == nil {
@@ -198,7 +201,8 @@ func (t *Twin) OpenFlows(ctx context.Context, p Pair, bulk, idle int) (*FlowSet,
 			})
 		}
 	}
-	t.logf("opened %d bulk and %d idle TCP flows and %d UDP flow(s) to %s:%d", bulk, idle, len(privates), InternetHost, echoPort)
+	t.logf("opened %d bulk (half downloads from %s) and %d idle TCP flows to %s:%d, and %d UDP flow(s)",
+		bulk, downloadHost, idle, InternetHost, flowPort, len(privates))
 	return set, nil
 }
 

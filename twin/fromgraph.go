@@ -231,6 +231,9 @@ func rules(sg mockgraph.Resource, direction string, groupNames map[string]string
 			// AWS keeps only the network part: 10.40.0.0/0 is 0.0.0.0/0.
 			rule.CIDRs = append(rule.CIDRs, p.Masked())
 		}
+		if self, _ := raw["self"].(bool); self {
+			rule.SourceGroups = append(rule.SourceGroups, sg.Name) // the group's own members
+		}
 		for _, id := range mockgraph.AsStrings(raw["securityGroups"]) {
 			name, ok := groupNames[id]
 			if !ok {

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -19,6 +20,8 @@ import (
 type Lab struct {
 	Topology    Topology
 	Expectation Expectation
+	// AWSCallDelay is how long each EC2 call of a NAT pair's takeover takes (0: the default).
+	AWSCallDelay time.Duration
 }
 
 // LabFor runs program under mocks with a stack's config, builds the topology from what it
@@ -236,7 +239,7 @@ func RunChecks(ctx context.Context, lab Lab, checks []Check) []Result {
 			if c.Change != nil {
 				c.Change(&topo)
 			}
-			t, err := Up(ctx, topo, Options{Log: &log, InternetClients: lab.Expectation.Clients()})
+			t, err := Up(ctx, topo, Options{Log: &log, InternetClients: lab.Expectation.Clients(), AWSCallDelay: lab.AWSCallDelay})
 			if err == nil {
 				err = c.Run(ctx, t, lab.Expectation)
 				err = errors.Join(err, t.Close())

@@ -122,8 +122,8 @@ type runningMember struct {
 // initPairs records EC2's state at creation: floating addresses unassigned, floating Elastic
 // IPs unassociated, default routes where the program pointed them.
 func (t *Twin) initPairs() {
-	t.ec2 = ec2State{secondary: map[netip.Addr]string{}, associations: map[string]netip.Addr{}, routeTargets: map[string]string{},
-		assignedAt: map[netip.Addr]int{}, routedAt: map[string]int{}}
+	t.ec2 = ec2State{secondary: map[netip.Addr]string{}, associations: map[string]association{}, routeTargets: map[string]string{},
+		inFlight: map[string]int{}}
 	t.members = map[string]*runningMember{}
 	for _, s := range t.topo.Subnets {
 		for _, r := range s.Routes {
@@ -151,7 +151,7 @@ func (t *Twin) StartPairs(ctx context.Context) error {
 		}
 	}
 	for _, p := range t.topo.Pairs {
-		if _, err := t.WaitOwner(ctx, p, "", 30*time.Second); err != nil {
+		if _, err := t.WaitOwner(ctx, p, "", failoverLimit); err != nil {
 			return err
 		}
 	}
@@ -290,18 +290,17 @@ func (t *Twin) ReviveMember(ctx context.Context, name string) error {
 }
 
 // Owner is who holds a pair's identity in EC2. It is whole when the floating address, the
-// Elastic IP's association and every default route the pair serves name the same member, the
-// routes replaced after the address last moved (the takeover's last calls are done).
+// Elastic IP's association and every default route the pair serves name the same member, and
+// no call of the pair's members is being answered (the takeover's calls are done).
 func (t *Twin) Owner(p Pair) (string, bool) {
 	t.ec2.mu.Lock()
 	defer t.ec2.mu.Unlock()
 	owner := t.ec2.secondary[p.FloatingIP]
-	if owner == "" || t.ec2.associations[p.AllocationID] != p.FloatingIP {
-		return "", false
+	if owner == "" || t.ec2.associations[p.AllocationID] != (association{p.FloatingIP, owner}) || t.ec2.inFlight[p.AllocationID] > 0 {
+		return owner, false
 	}
-	for table, target := range t.ec2.routeTargets {
-		if (target == p.Members[0] || target == p.Members[1]) &&
-			(target != owner || t.ec2.routedAt[table] < t.ec2.assignedAt[p.FloatingIP]) {
+	for _, target := range t.ec2.routeTargets {
+		if (target == p.Members[0] || target == p.Members[1]) && target != owner {
 			return owner, false
 		}
 	}
@@ -351,10 +350,10 @@ func (t *Twin) stopMembers() {
 }
 
 // killProcessesIn kills every process of a namespace, again until none is left (a notify script
-// may start while the first ones die), at most a few seconds.
+// may start while the first ones die), at most 20 s.
 func killProcessesIn(ctx context.Context, ns string) error {
 	var last []string
-	err := poll(ctx, 5*time.Second, func() bool {
+	err := poll(ctx, 20*time.Second, func() bool {
 		out, err := run(ctx, "ip", "netns", "pids", ns)
 		if err != nil {
 			return true // no namespace, no processes

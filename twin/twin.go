@@ -330,8 +330,8 @@ func (t *Twin) elasticIPs() map[netip.Addr]netip.Addr {
 	}
 	// A pair's floating Elastic IP is translated only where a member associated it.
 	for _, p := range t.topo.Pairs {
-		if private, ok := t.ec2.associations[p.AllocationID]; ok {
-			out[private] = p.ElasticIP
+		if a, ok := t.ec2.associations[p.AllocationID]; ok {
+			out[a.private] = p.ElasticIP
 		}
 	}
 	return out

@@ -38,14 +38,19 @@ MASTER | MASTER_RX_LOWER_PRI)
 	ctd -R
 	ctd -B
 	ip addr replace "$NAT_FLOATING_IP/$NAT_PREFIX_LEN" dev "$iface"
-	aws_retry assign-private-ip-addresses --network-interface-id "$NAT_SELF_ENI" \
-		--private-ip-addresses "$NAT_FLOATING_IP" --allow-reassignment
-	aws_retry associate-address --allocation-id "$NAT_ALLOCATION_ID" --network-interface-id "$NAT_SELF_ENI" \
-		--private-ip-address "$NAT_FLOATING_IP" --allow-reassociation
+	# The address must be on this interface before the Elastic IP can follow it; the routes
+	# depend on nothing: they move at the same time, each call taking about a second.
+	{
+		aws_retry assign-private-ip-addresses --network-interface-id "$NAT_SELF_ENI" \
+			--private-ip-addresses "$NAT_FLOATING_IP" --allow-reassignment
+		aws_retry associate-address --allocation-id "$NAT_ALLOCATION_ID" --network-interface-id "$NAT_SELF_ENI" \
+			--private-ip-address "$NAT_FLOATING_IP" --allow-reassociation
+	} &
 	for rtb in $NAT_ROUTE_TABLE_IDS; do
 		aws_retry replace-route --route-table-id "$rtb" --destination-cidr-block 0.0.0.0/0 \
-			--network-interface-id "$NAT_SELF_ENI"
+			--network-interface-id "$NAT_SELF_ENI" &
 	done
+	wait
 	log "active: $NAT_FLOATING_IP, Elastic IP and routes moved to $NAT_SELF_ENI"
 	;;
 BACKUP | FAULT | STOP)
