@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"nat-instance/settings"
 )
 
 // Architecture tells which CPU an instance type has: Graviton families carry a "g" after
@@ -36,4 +39,77 @@ func LookupAmazonLinux(ctx *pulumi.Context, instanceType string) (string, error)
 		return "", fmt.Errorf("compute: AMI for %s from SSM parameter %s: %w", instanceType, name, err)
 	}
 	return param.Value, nil
+}
+
+// Image is the AMI an instance group runs.
+type Image struct {
+	ID string
+	// Pinned is true when the stack names the image: a change of it is a deliberate new
+	// image. Otherwise an instance keeps the image it was created with (see Options).
+	Pinned bool
+}
+
+// ResolveImage returns the pinned image after checking that it exists in the region with
+// instanceType's architecture, or else the current Amazon Linux 2023 image. key names the
+// config key that pins it, for messages.
+func ResolveImage(ctx *pulumi.Context, key, pinned, instanceType string) (Image, error) {
+	if pinned == "" {
+		id, err := LookupAmazonLinux(ctx, instanceType)
+		return Image{ID: id}, err
+	}
+	arch := Architecture(instanceType)
+	if _, err := ec2.LookupAmi(ctx, &ec2.LookupAmiArgs{
+		Filters: []ec2.GetAmiFilter{
+			{Name: "image-id", Values: []string{pinned}},
+			{Name: "architecture", Values: []string{arch}},
+		},
+	}); err != nil {
+		return Image{}, settings.Problems{{Key: key, Value: pinned,
+			Want: fmt.Sprintf("must be an %s image of this region (%s is %s): %v", arch, instanceType, arch, err)}}
+	}
+	return Image{ID: pinned, Pinned: true}, nil
+}
+
+// Options returns the resource options the image calls for. An image that is not pinned is
+// kept once an instance runs it, so that a new Amazon Linux release replaces nothing; a
+// pinned one is compared like any input, and its change replaces the instance.
+func (img Image) Options() []pulumi.ResourceOption {
+	if img.Pinned {
+		return nil
+	}
+	return []pulumi.ResourceOption{pulumi.IgnoreChanges([]string{"ami"})}
+}
+
+// RunningImage returns the image the instances run, after checking that it suits
+// instanceType. An image that is not pinned is kept from the instances' creation, so a new
+// instance type of another architecture would meet an image it cannot boot: AWS would stop the
+// instance and refuse the type. The check fails the preview instead, naming the key to set.
+// amis are the instances' images as the state records them (the first is returned).
+func (img Image) RunningImage(ctx *pulumi.Context, key, instanceType string, amis []pulumi.StringOutput) pulumi.StringOutput {
+	if len(amis) == 0 {
+		return pulumi.String(img.ID).ToStringOutput()
+	}
+	all := make([]any, len(amis))
+	for i, ami := range amis {
+		all[i] = ami
+	}
+	return pulumi.All(all...).ApplyT(func(ids []any) (string, error) {
+		arch := Architecture(instanceType)
+		for _, v := range ids {
+			id, _ := v.(string)
+			if id == img.ID {
+				continue // the image just resolved for this type
+			}
+			if _, err := ec2.LookupAmi(ctx, &ec2.LookupAmiArgs{Filters: []ec2.GetAmiFilter{
+				{Name: "image-id", Values: []string{id}},
+				{Name: "architecture", Values: []string{arch}},
+			}}); err != nil {
+				return "", fmt.Errorf("%s:%s is unset, so the instances keep their image %s, which is not %s as %s needs: "+
+					"pin an %s image first (pulumi config set %s <ami-id>, see the README, \"Updating a running stack\"): %w",
+					settings.Namespace, key, id, arch, instanceType, arch, key, err)
+			}
+		}
+		id, _ := ids[0].(string)
+		return id, nil
+	}).(pulumi.StringOutput)
 }

@@ -14,6 +14,8 @@ var burstable = regexp.MustCompile(`^t[0-9][a-z]*\.`)
 type InstanceSettings struct {
 	InstanceType string
 	AmiId        pulumi.StringInput
+	// AmiPinned tells whether AmiId is pinned by the stack (see Image.Options).
+	AmiPinned bool
 	// InstanceProfileName grants Session Manager access (see NewSessionManagerProfile).
 	InstanceProfileName pulumi.StringInput
 	// KeyName is an existing EC2 key pair for SSH; empty for none.
@@ -50,4 +52,9 @@ func hardenedInstanceArgs(s InstanceSettings, name string) *ec2.InstanceArgs {
 		args.CreditSpecification = &ec2.InstanceCreditSpecificationArgs{CpuCredits: pulumi.String("standard")}
 	}
 	return args
+}
+
+// instanceOptions are the options every instance of the lab takes, after extra.
+func (s InstanceSettings) instanceOptions(extra ...pulumi.ResourceOption) []pulumi.ResourceOption {
+	return append(extra, Image{Pinned: s.AmiPinned}.Options()...)
 }

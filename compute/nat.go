@@ -24,6 +24,10 @@ type NatInstanceArgs struct {
 	// InternetGateway is what attaches the VPC's internet gateway: the Elastic IP is associated
 	// after it (Gateway.NotAttached otherwise). Empty when the gateway is attached already.
 	InternetGateway []pulumi.Resource
+	// PublicRouting is the public subnet's default route to the internet gateway and its
+	// route table association: the first boot installs packages through them. Empty when they
+	// exist already.
+	PublicRouting []pulumi.Resource
 	// PrivateRoutes are the default routes to this NAT's network interface, one per private
 	// route table it serves.
 	PrivateRoutes []PrivateRoute
@@ -46,6 +50,7 @@ type NatInstance struct {
 	SecurityGroupId    pulumi.StringOutput `pulumi:"securityGroupId"`
 	NetworkInterfaceId pulumi.StringOutput `pulumi:"networkInterfaceId"`
 	InstanceId         pulumi.StringOutput `pulumi:"instanceId"`
+	Ami                pulumi.StringOutput `pulumi:"ami"` // the image it runs, as recorded in the state
 	PrivateIp          pulumi.StringOutput `pulumi:"privateIp"`
 	PublicIp           pulumi.StringOutput `pulumi:"publicIp"`
 }
@@ -67,12 +72,7 @@ func NewNatInstance(ctx *pulumi.Context, name string, args *NatInstanceArgs, opt
 	}
 	parent := pulumi.Parent(n)
 
-	inbound := forwarded("from the VPC, to forward", args.VpcCidr)
-	for _, cidr := range args.SshAllowedCidrs {
-		inbound = append(inbound, rule{description: "SSH from allowed admin network " + cidr, protocol: "tcp", from: 22, to: 22, cidrs: []string{cidr}})
-	}
-	outbound := append(forwarded("to the internet: forwarded traffic and the NAT instance updates", Internet),
-		rule{description: "SSH to instances in the VPC (jump host)", protocol: "tcp", from: 22, to: 22, cidrs: []string{args.VpcCidr}})
+	inbound, outbound := natRules(args.VpcCidr, args.SshAllowedCidrs)
 	sg, err := ec2.NewSecurityGroup(ctx, name, &ec2.SecurityGroupArgs{
 		VpcId:       args.VpcId,
 		Description: pulumi.String("NAT instance: forwards web, UDP and ICMP from the VPC to the internet"),
@@ -124,11 +124,12 @@ func NewNatInstance(ctx *pulumi.Context, name string, args *NatInstanceArgs, opt
 	instanceArgs.UserData = pulumi.String(NatUserData(args.VpcCidr))
 	// cloud-init runs user data once: a changed boot script needs a new instance.
 	instanceArgs.UserDataReplaceOnChange = pulumi.Bool(true)
-	instance, err := ec2.NewInstance(ctx, name, instanceArgs, parent,
-		// The Elastic IP is in place before boot, so a package install at boot has a way out.
-		pulumi.DependsOn([]pulumi.Resource{association}),
+	instance, err := ec2.NewInstance(ctx, name, instanceArgs, args.instanceOptions(parent,
+		// The Elastic IP and the public subnet's way to the internet gateway are in place
+		// before boot, so a package install at boot has a way out.
+		pulumi.DependsOn(append([]pulumi.Resource{association}, args.PublicRouting...)),
 		// The interface can serve one instance at a time: the old one must go first.
-		pulumi.DeleteBeforeReplace(true))
+		pulumi.DeleteBeforeReplace(true))...)
 	if err != nil {
 		return nil, fmt.Errorf("compute: NAT instance: %w", err)
 	}
@@ -146,6 +147,7 @@ func NewNatInstance(ctx *pulumi.Context, name string, args *NatInstanceArgs, opt
 	n.SecurityGroupId = sg.ID().ToStringOutput()
 	n.NetworkInterfaceId = eni.ID().ToStringOutput()
 	n.InstanceId = instance.ID().ToStringOutput()
+	n.Ami = instance.Ami
 	n.PrivateIp = eni.PrivateIp
 	n.PublicIp = eip.PublicIp
 	if err := ctx.RegisterResourceOutputs(n, pulumi.Map{

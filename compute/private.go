@@ -2,6 +2,7 @@ package compute
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -31,6 +32,15 @@ type PrivateInstances struct {
 	SecurityGroupId pulumi.IDOutput
 	InstanceIds     pulumi.StringArray
 	PrivateIps      pulumi.StringArray
+	Amis            []pulumi.StringOutput // the images they run, as recorded in the state
+}
+
+// PrivateInstanceName names a private instance by its address (10.40.2.101 gives
+// "private-ec2-10-40-2-101"): removing or reordering addresses then leaves every other
+// instance as it is, where names by position would move an instance onto an address that
+// another one still holds until the end of the update (pulumi/pulumi#9979).
+func PrivateInstanceName(prefix, ip string) string {
+	return prefix + "-" + strings.ReplaceAll(ip, ".", "-")
 }
 
 // NewPrivateInstances creates the private security group and the instances. They do not wait
@@ -59,18 +69,22 @@ func NewPrivateInstances(ctx *pulumi.Context, name string, args *PrivateInstance
 	p.SecurityGroupId = sg.ID()
 
 	for i, spec := range args.Instances {
-		instanceName := fmt.Sprintf("%s-%d", name, i+1)
+		instanceName := PrivateInstanceName(name, spec.PrivateIp)
 		instanceArgs := hardenedInstanceArgs(args.InstanceSettings, instanceName)
 		instanceArgs.SubnetId = spec.SubnetId
 		instanceArgs.PrivateIp = pulumi.String(spec.PrivateIp)
 		instanceArgs.VpcSecurityGroupIds = pulumi.StringArray{sg.ID()}
-		// A fixed address can be held by one instance at a time.
-		instance, err := ec2.NewInstance(ctx, instanceName, instanceArgs, parent, pulumi.DeleteBeforeReplace(true))
+		instance, err := ec2.NewInstance(ctx, instanceName, instanceArgs, args.instanceOptions(parent,
+			// A fixed address can be held by one instance at a time.
+			pulumi.DeleteBeforeReplace(true),
+			// Stacks made before instances were named by address know them by position.
+			pulumi.Aliases([]pulumi.Alias{{Name: pulumi.String(fmt.Sprintf("%s-%d", name, i+1))}}))...)
 		if err != nil {
 			return nil, fmt.Errorf("compute: private instance %s: %w", spec.PrivateIp, err)
 		}
 		p.InstanceIds = append(p.InstanceIds, instance.ID().ToStringOutput())
 		p.PrivateIps = append(p.PrivateIps, instance.PrivateIp)
+		p.Amis = append(p.Amis, instance.Ami)
 	}
 
 	if err := ctx.RegisterResourceOutputs(p, pulumi.Map{

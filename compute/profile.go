@@ -15,6 +15,8 @@ type SessionManagerProfile struct {
 	pulumi.ResourceState
 
 	Name pulumi.StringOutput
+	// RoleName lets a caller add its own inline policy to the role.
+	RoleName pulumi.StringOutput
 }
 
 // NewSessionManagerProfile creates the role, attaches AmazonSSMManagedInstanceCore and wraps it
@@ -63,6 +65,7 @@ func NewSessionManagerProfile(ctx *pulumi.Context, name string, opts ...pulumi.R
 		return nil, fmt.Errorf("compute: instance profile: %w", err)
 	}
 	p.Name = profile.Name
+	p.RoleName = role.Name
 	if err := ctx.RegisterResourceOutputs(p, pulumi.Map{"name": p.Name, "roleArn": role.Arn}); err != nil {
 		return nil, err
 	}

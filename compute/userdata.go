@@ -33,29 +33,13 @@ func NatUserData(vpcCidr string) string {
 set -euo pipefail
 
 %[1]s
-if ! command -v nft >/dev/null; then
-	# Room for dnf on a 512 MiB instance, removed once the package is in.
-	if [ ! -e /swapfile-nat-instance ]; then
-		dd if=/dev/zero of=/swapfile-nat-instance bs=1M count=1024 status=none
-		chmod 0600 /swapfile-nat-instance
-		mkswap /swapfile-nat-instance >/dev/null
-	fi
-	swapon /swapfile-nat-instance || true
-	for attempt in 1 2 3 4 5 6; do
-		dnf -y -q install nftables && break
-		[ "$attempt" -eq 6 ] && { echo "nat-instance: dnf install nftables failed 6 times" >&2; exit 1; }
-		sleep $((attempt * 10))
-	done
-	swapoff /swapfile-nat-instance && rm -f /swapfile-nat-instance
-fi
-%[2]s
 
-install -d -m 0755 "$(dirname %[3]s)"
-cat >%[3]s <<'%[4]s'
-%[5]s%[4]s
-chmod 0755 %[3]s
+install -d -m 0755 "$(dirname %[2]s)"
+cat >%[2]s <<'%[3]s'
+%[4]s%[3]s
+chmod 0755 %[2]s
 
-cat >/etc/systemd/system/%[6]s <<'%[7]s'
+cat >/etc/systemd/system/%[5]s <<'%[6]s'
 [Unit]
 Description=NAT instance: IPv4 forwarding, masquerade and forward filter
 Wants=network-online.target
@@ -64,14 +48,37 @@ After=network-online.target
 [Service]
 Type=oneshot
 RemainAfterExit=yes
-ExecStart=%[3]s %[8]s
+ExecStart=%[2]s %[7]s
 
 [Install]
 WantedBy=multi-user.target
-%[7]s
+%[6]s
 
 systemctl daemon-reload
-systemctl enable --now %[6]s
-`, NatInstallBegin, NatInstallEnd, NatScriptPath, NatScriptMarker, NatBootScript,
+systemctl enable --now %[5]s
+`, packageInstall("command -v nft >/dev/null", "nftables"), NatScriptPath, NatScriptMarker, NatBootScript,
 		NatUnitName, NatUnitMarker, vpcCidr)
+}
+
+// packageInstall renders the only step that needs the internet: when present fails, install
+// packages with dnf, with swap (room for dnf on a 512 MiB instance, removed once the packages are
+// in) and bounded retries.
+func packageInstall(present, packages string) string {
+	return fmt.Sprintf(`%[1]s
+if ! %[3]s; then
+	# Room for dnf on a 512 MiB instance, removed once the package is in.
+	if [ ! -e /swapfile-nat-instance ]; then
+		dd if=/dev/zero of=/swapfile-nat-instance bs=1M count=1024 status=none
+		chmod 0600 /swapfile-nat-instance
+		mkswap /swapfile-nat-instance >/dev/null
+	fi
+	swapon /swapfile-nat-instance || true
+	for attempt in 1 2 3 4 5 6; do
+		dnf -y -q install %[4]s && break
+		[ "$attempt" -eq 6 ] && { echo "nat-instance: dnf install %[4]s failed 6 times" >&2; exit 1; }
+		sleep $((attempt * 10))
+	done
+	swapoff /swapfile-nat-instance && rm -f /swapfile-nat-instance
+fi
+%[2]s`, NatInstallBegin, NatInstallEnd, present, packages)
 }

@@ -11,18 +11,7 @@ import (
 // single resource, with one message that holds every fragment of want.
 func expectConfigError(t *testing.T, cfg map[string]string, want ...string) {
 	t.Helper()
-	g, err := mockgraph.Run(Program, cfg, mockgraph.Options{})
-	if err == nil {
-		t.Fatal("the program accepted the config")
-	}
-	for _, w := range want {
-		if !strings.Contains(err.Error(), w) {
-			t.Errorf("error %q does not contain %q", err, w)
-		}
-	}
-	if len(g.Resources) != 0 {
-		t.Errorf("%d resources registered before the error, want none", len(g.Resources))
-	}
+	expectFailure(t, cfg, mockgraph.Options{}, want...)
 }
 
 // Each bad config must fail before a single resource exists, with a message that names the key,

@@ -28,17 +28,20 @@ func Program(ctx *pulumi.Context) error {
 	if err != nil {
 		return err
 	}
-	natAmi, err := compute.LookupAmazonLinux(ctx, s.NatInstanceType)
+	natImage, err := compute.ResolveImage(ctx, settings.KeyNatAmiID, s.NatAmiID, s.NatInstanceType)
 	if err != nil {
 		return err
 	}
-	privateAmi, err := compute.LookupAmazonLinux(ctx, s.PrivateInstanceType)
+	privateImage, err := compute.ResolveImage(ctx, settings.KeyPrivateAmiID, s.PrivateAmiID, s.PrivateInstanceType)
 	if err != nil {
 		return err
 	}
 	region, err := aws.GetRegion(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("lab: region: %w", err)
+	}
+	if err := settings.CheckKeyPair(ctx, s, region.Name); err != nil {
+		return err
 	}
 
 	// Session Manager instead of open SSH, for every instance.
@@ -55,6 +58,7 @@ func Program(ctx *pulumi.Context) error {
 			AvailabilityZone:  zones[i],
 			PublicSubnetCidr:  z.PublicSubnet.String(),
 			PrivateSubnetCidr: z.PrivateSubnet.String(),
+			KeepZone:          z.AvailabilityZone == "",
 		})
 	}
 	vpc, err := network.NewVpc(ctx, "nat-lab", vpcArgs)
@@ -67,19 +71,33 @@ func Program(ctx *pulumi.Context) error {
 	// NAT instances in public subnets: each private route table's 0.0.0.0/0 goes to the ENI of
 	// its zone's NAT (perZone) or of the one NAT (single).
 	natSettings := base
-	natSettings.InstanceType, natSettings.AmiId = s.NatInstanceType, pulumi.String(natAmi)
-	var nats []*compute.NatInstance
+	natSettings.InstanceType, natSettings.AmiId, natSettings.AmiPinned = s.NatInstanceType, pulumi.String(natImage.ID), natImage.Pinned
+	var nats []natEndpoint
+	var pairs []*compute.NatPair
+	var natAmis []pulumi.StringOutput // the images the NAT instances run, as recorded
 	for _, zone := range s.NatZones() {
 		var routes []compute.PrivateRoute
+		tableArns := pulumi.StringArray{}
 		for served, table := range vpc.PrivateRouteTables {
 			if natZone(s, served) == zone {
 				routes = append(routes, compute.PrivateRoute{
 					Name:         fmt.Sprintf("nat-instance-route-%d", served+1),
 					RouteTableId: table.ID().ToStringOutput(),
 				})
+				tableArns = append(tableArns, table.Arn)
 			}
 		}
-		nat, err := compute.NewNatInstance(ctx, natName(zone), &compute.NatInstanceArgs{
+		if s.NatHighAvailability {
+			pair, err := newNatPair(ctx, s, region.Name, vpc, zone, len(nats), natSettings, routes, tableArns)
+			if err != nil {
+				return err
+			}
+			pairs = append(pairs, pair)
+			natAmis = append(natAmis, pair.MemberAmis...)
+			nats = append(nats, natEndpoint{pair.SecurityGroupId, pair.InstanceId, pair.PrivateIp, pair.PublicIp})
+			continue
+		}
+		nat, err := compute.NewNatInstance(ctx, settings.NatName(zone), &compute.NatInstanceArgs{
 			InstanceSettings: natSettings,
 			VpcId:            vpc.VpcId.ToStringOutput(),
 			VpcCidr:          s.VpcCidr.String(),
@@ -87,24 +105,26 @@ func Program(ctx *pulumi.Context) error {
 			PrivateIp:        s.Zones[zone].NatPrivateIP.String(),
 			SshAllowedCidrs:  prefixStrings(s.SSHAllowedCidrs),
 			InternetGateway:  []pulumi.Resource{vpc.InternetGatewayAttachment},
+			PublicRouting:    []pulumi.Resource{vpc.PublicDefaultRoute, vpc.PublicAssociations[zone]},
 			PrivateRoutes:    routes,
 		})
 		if err != nil {
 			return err
 		}
-		nats = append(nats, nat)
+		nats = append(nats, natEndpoint{nat.SecurityGroupId, nat.InstanceId, nat.PrivateIp, nat.PublicIp})
+		natAmis = append(natAmis, nat.Ami)
 	}
 
 	// Private instances in the private subnets, reachable only through a NAT.
 	privateSettings := base
-	privateSettings.InstanceType, privateSettings.AmiId = s.PrivateInstanceType, pulumi.String(privateAmi)
+	privateSettings.InstanceType, privateSettings.AmiId, privateSettings.AmiPinned = s.PrivateInstanceType, pulumi.String(privateImage.ID), privateImage.Pinned
 	privateArgs := &compute.PrivateInstancesArgs{
 		InstanceSettings: privateSettings,
 		VpcId:            vpc.VpcId.ToStringOutput(),
 		VpcCidr:          s.VpcCidr.String(),
 	}
 	for _, nat := range nats {
-		privateArgs.NatSecurityGroupIds = append(privateArgs.NatSecurityGroupIds, nat.SecurityGroupId.ToStringOutput())
+		privateArgs.NatSecurityGroupIds = append(privateArgs.NatSecurityGroupIds, nat.SecurityGroupId)
 	}
 	for _, p := range s.PrivateInstances {
 		privateArgs.Instances = append(privateArgs.Instances, compute.PrivateInstanceArgs{
@@ -118,14 +138,11 @@ func Program(ctx *pulumi.Context) error {
 	}
 
 	exportOutputs(ctx, s, region.Name, zones, vpc, nats, private)
-	return nil
-}
-
-// natName keeps the lab's name for the first zone's NAT instance, so that adding zones to a
-// stack does not replace it.
-func natName(zone int) string {
-	if zone == 0 {
-		return "nat-instance"
+	if len(pairs) > 0 {
+		exportNatPairs(ctx, region.Name, pairs)
 	}
-	return fmt.Sprintf("nat-instance-%d", zone+1)
+	// The images the instances run: the value to pin (README, "Updating a running stack").
+	ctx.Export(settings.KeyNatAmiID, natImage.RunningImage(ctx, settings.KeyNatAmiID, s.NatInstanceType, natAmis))
+	ctx.Export(settings.KeyPrivateAmiID, privateImage.RunningImage(ctx, settings.KeyPrivateAmiID, s.PrivateInstanceType, private.Amis))
+	return nil
 }

@@ -169,7 +169,7 @@ func TestLabTopologyAndAddresses(t *testing.T) {
 		t.Errorf("NAT instance interfaces = %v, want %s at device index 0", nics, eni.ID)
 	}
 	for i, ip := range []string{"10.40.2.101", "10.40.2.102"} {
-		p := named(t, g, tInstance, []string{"private-ec2-1", "private-ec2-2"}[i])
+		p := named(t, g, tInstance, []string{"private-ec2-10-40-2-101", "private-ec2-10-40-2-102"}[i])
 		if p.String("privateIp") != ip || p.String("subnetId") != private.ID {
 			t.Errorf("%s at %s in %s, want %s in the private subnet", p.Name, p.String("privateIp"), p.String("subnetId"), ip)
 		}
@@ -257,7 +257,7 @@ func TestNoPasswordsAnywhere(t *testing.T) {
 func TestPrivateInstancesDoNotWaitForTheNat(t *testing.T) {
 	g := record(t, config())
 	nat := named(t, g, tInstance, "nat-instance")
-	for _, name := range []string{"private-ec2-1", "private-ec2-2"} {
+	for _, name := range []string{"private-ec2-10-40-2-101", "private-ec2-10-40-2-102"} {
 		p := named(t, g, tInstance, name)
 		if slices.Contains(p.DependsOn, nat.URN) {
 			t.Errorf("%s depends on the NAT instance; it only slows deployment", name)

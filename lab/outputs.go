@@ -17,28 +17,27 @@ const sshUser = "ec2-user"
 // exportOutputs exports the addresses the lab's checks look at and ready-to-paste commands.
 // The lab's outputs describe the first zone's NAT; with several zones, per-zone lists follow.
 func exportOutputs(ctx *pulumi.Context, s settings.Settings, region string, zones []string,
-	vpc *network.Vpc, nats []*compute.NatInstance, private *compute.PrivateInstances) {
+	vpc *network.Vpc, nats []natEndpoint, private *compute.PrivateInstances) {
 	nat := nats[0]
 	ctx.Export("vpcId", vpc.VpcId)
-	ctx.Export("availabilityZone", pulumi.String(zones[0]))
+	// The zones the subnets are in, as recorded: a zone the program picked stays with the
+	// stack even when it would pick another today (network.ZoneArgs.KeepZone).
+	ctx.Export("availabilityZone", vpc.PublicSubnets[0].AvailabilityZone)
 	ctx.Export("natPublicIp", nat.PublicIp)
 	ctx.Export("natPrivateIp", nat.PrivateIp)
 	ctx.Export("natInstanceId", nat.InstanceId)
 	ctx.Export("privateInstanceIps", private.PrivateIps)
 	ctx.Export("privateInstanceIds", private.InstanceIds)
 
-	session := func(id pulumi.StringInput) pulumi.StringOutput {
-		return pulumi.Sprintf("aws ssm start-session --region %s --target %s", region, id)
-	}
-	ctx.Export("natSessionCommand", session(nat.InstanceId.ToStringOutput()))
+	ctx.Export("natSessionCommand", sessionCommand(region, nat.InstanceId))
 	sessions := pulumi.StringArray{}
 	for _, id := range private.InstanceIds {
-		sessions = append(sessions, session(id))
+		sessions = append(sessions, sessionCommand(region, id))
 	}
 	ctx.Export("privateSessionCommands", sessions)
 
 	if len(zones) > 1 {
-		exportZones(ctx, s, zones, nats, private)
+		exportZones(ctx, s, vpc, nats, private)
 	}
 
 	if s.KeyName == "" {
@@ -57,33 +56,54 @@ func exportOutputs(ctx *pulumi.Context, s settings.Settings, region string, zone
 	ctx.Export("privateSshCommands", jumps)
 }
 
+// sessionCommand opens a shell on an instance through Session Manager.
+func sessionCommand(region string, id pulumi.StringInput) pulumi.StringOutput {
+	return pulumi.Sprintf("aws ssm start-session --region %s --target %s", region, id)
+}
+
 // exportZones exports, zone by zone, the NAT that serves it and its private instances.
-func exportZones(ctx *pulumi.Context, s settings.Settings, zones []string, nats []*compute.NatInstance, private *compute.PrivateInstances) {
+func exportZones(ctx *pulumi.Context, s settings.Settings, vpc *network.Vpc, nats []natEndpoint, private *compute.PrivateInstances) {
 	publicIps, privateIps, instanceIds := pulumi.StringArray{}, pulumi.StringArray{}, pulumi.StringArray{}
 	for _, nat := range nats {
 		publicIps = append(publicIps, nat.PublicIp)
 		privateIps = append(privateIps, nat.PrivateIp)
-		instanceIds = append(instanceIds, nat.InstanceId.ToStringOutput())
+		instanceIds = append(instanceIds, nat.InstanceId)
 	}
-	ctx.Export("availabilityZones", pulumi.ToStringArray(zones))
+	zones := pulumi.StringArray{}
+	for _, subnet := range vpc.PublicSubnets {
+		zones = append(zones, subnet.AvailabilityZone)
+	}
+	ctx.Export("availabilityZones", zones)
 	ctx.Export("natPublicIps", publicIps)
 	ctx.Export("natPrivateIps", privateIps)
 	ctx.Export("natInstanceIds", instanceIds)
 
 	// zone name -> the Elastic IP its private instances leave through, and their addresses.
-	egress, byZone := pulumi.StringMap{}, pulumi.Map{}
-	for i, zone := range zones {
-		egress[zone] = nats[natIndex(s, i)].PublicIp
+	egress, byZone := pulumi.StringArray{}, pulumi.Array{}
+	for i := range s.Zones {
+		egress = append(egress, nats[natIndex(s, i)].PublicIp)
 		ips := pulumi.StringArray{}
 		for j, p := range s.PrivateInstances {
 			if p.Zone == i {
 				ips = append(ips, private.PrivateIps[j])
 			}
 		}
-		byZone[zone] = ips
+		byZone = append(byZone, ips)
 	}
-	ctx.Export("egressIpByZone", egress)
-	ctx.Export("privateInstanceIpsByZone", byZone)
+	ctx.Export("egressIpByZone", keyedByZone[string](zones, egress))
+	ctx.Export("privateInstanceIpsByZone", keyedByZone[any](zones, byZone))
+}
+
+// keyedByZone maps each zone name to the value at its position; values resolve to a []T.
+func keyedByZone[T any](zones pulumi.StringArray, values pulumi.Input) pulumi.Output {
+	return pulumi.All(zones, values).ApplyT(func(all []any) map[string]T {
+		names, vals := all[0].([]string), all[1].([]T)
+		out := make(map[string]T, len(names))
+		for i, name := range names {
+			out[name] = vals[i]
+		}
+		return out
+	})
 }
 
 // natZone returns the zone whose NAT instance serves a zone: its own under perZone, the first

@@ -10,7 +10,7 @@ func TestOutputs(t *testing.T) {
 	g := record(t, config())
 	nat := named(t, g, tInstance, "nat-instance")
 	eip := g.OfType(tEip)[0]
-	p1, p2 := named(t, g, tInstance, "private-ec2-1"), named(t, g, tInstance, "private-ec2-2")
+	p1, p2 := named(t, g, tInstance, "private-ec2-10-40-2-101"), named(t, g, tInstance, "private-ec2-10-40-2-102")
 
 	want := map[string]any{
 		"vpcId":              g.OfType(tVpc)[0].ID,
@@ -18,6 +18,8 @@ func TestOutputs(t *testing.T) {
 		"natPublicIp":        eip.State["publicIp"],
 		"natPrivateIp":       "10.40.1.100",
 		"natInstanceId":      nat.ID,
+		"natAmiId":           "ami-arm64",
+		"privateAmiId":       "ami-arm64",
 		"privateInstanceIps": []any{"10.40.2.101", "10.40.2.102"},
 		"privateInstanceIds": []any{p1.ID, p2.ID},
 		"natSessionCommand":  "aws ssm start-session --region ap-northeast-2 --target " + nat.ID,

@@ -15,6 +15,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 )
 
 // Project is the Pulumi project name the recordings run under.
@@ -30,6 +31,8 @@ type Resource struct {
 	Custom              bool
 	DependsOn           []string // URNs named in DependsOn
 	DeleteBeforeReplace bool
+	IgnoreChanges       []string // input properties the engine keeps from the state
+	Aliases             []string // URNs the resource was known by before
 	Inputs              map[string]any
 	State               map[string]any // inputs plus what the mock cloud computed
 }
@@ -52,6 +55,26 @@ type Options struct {
 	Stack string // default "test"
 	// NotOffered lists, per availability zone, instance types the zone does not offer.
 	NotOffered map[string][]string
+	// AmiRelease plays a newer Amazon Linux release: the SSM parameters answer
+	// "ami-<arch>-<release>" instead of "ami-<arch>".
+	AmiRelease string
+	// Images are the AMIs getAmi finds, by id, with their architecture.
+	Images map[string]string
+	// MissingKeyPairs are key pair names the region does not have.
+	MissingKeyPairs []string
+	// KeptAmi plays a stack deployed earlier: an instance whose ami the program ignores reads
+	// back this image from the state, as the engine gives it.
+	KeptAmi string
+	// KeptZone plays the same for subnets whose availabilityZone the program ignores.
+	KeptZone string
+}
+
+// AmazonLinuxAMI is the id the mock's SSM parameter answers for an architecture.
+func (o Options) AmazonLinuxAMI(arch string) string {
+	if o.AmiRelease == "" {
+		return "ami-" + arch
+	}
+	return "ami-" + arch + "-" + o.AmiRelease
 }
 
 // Run runs program with config (keys like "nat-instance:vpcCidr", values as Pulumi passes
@@ -133,7 +156,14 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		if ips := args.Inputs["privateIps"]; ips.IsArray() && len(ips.ArrayValue()) > 0 {
 			set("privateIp", ips.ArrayValue()[0].StringValue())
 		}
+	case "aws:ec2/subnet:Subnet":
+		if m.opts.KeptZone != "" && args.RegisterRPC != nil && slices.Contains(args.RegisterRPC.GetIgnoreChanges(), "availabilityZone") {
+			set("availabilityZone", m.opts.KeptZone)
+		}
 	case "aws:ec2/instance:Instance":
+		if m.opts.KeptAmi != "" && args.RegisterRPC != nil && slices.Contains(args.RegisterRPC.GetIgnoreChanges(), "ami") {
+			set("ami", m.opts.KeptAmi)
+		}
 		if eni := m.instanceENI(args.Inputs); eni != nil {
 			set("privateIp", eni.State["privateIp"])
 		}
@@ -156,6 +186,8 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		r.Parent = rpc.GetParent()
 		r.DependsOn = rpc.GetDependencies()
 		r.DeleteBeforeReplace = rpc.GetDeleteBeforeReplace()
+		r.IgnoreChanges = rpc.GetIgnoreChanges()
+		r.Aliases = aliasURNs(m.opts.Stack, rpc)
 		r.URN = urn(m.opts.Stack, rpc.GetParent(), args.TypeToken, args.Name)
 	}
 	m.graph.Resources = append(m.graph.Resources, r)
@@ -227,7 +259,15 @@ func (m *mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 		result = m.offerings(args.Args, zones)
 	case "aws:ssm/getParameter:getParameter":
 		name := args.Args["name"].StringValue()
-		result = map[string]any{"name": name, "type": "String", "value": "ami-" + name[strings.LastIndex(name, "-")+1:]}
+		result = map[string]any{"name": name, "type": "String", "value": m.opts.AmazonLinuxAMI(name[strings.LastIndex(name, "-")+1:])}
+	case "aws:ec2/getAmi:getAmi":
+		return m.image(args.Args)
+	case "aws:ec2/getKeyPair:getKeyPair":
+		name := args.Args["keyName"].StringValue()
+		if slices.Contains(m.opts.MissingKeyPairs, name) {
+			return nil, fmt.Errorf("reading EC2 Key Pair (%s): InvalidKeyPair.NotFound: The key pair '%s' does not exist", name, name)
+		}
+		result = map[string]any{"keyName": name, "keyPairId": "key-" + name, "keyType": "ed25519"}
 	default:
 		return nil, fmt.Errorf("mockgraph: no mock for invoke %s", args.Token)
 	}
@@ -251,4 +291,51 @@ func (m *mocks) offerings(args resource.PropertyMap, zones []string) map[string]
 		}
 	}
 	return map[string]any{"locations": locations, "instanceTypes": offered}
+}
+
+// image answers getAmi filtered by image-id and architecture from Options.Images, failing as
+// the provider does when nothing matches.
+func (m *mocks) image(args resource.PropertyMap) (resource.PropertyMap, error) {
+	filter := map[string]string{}
+	for _, f := range args["filters"].ArrayValue() {
+		if values := f.ObjectValue()["values"].ArrayValue(); len(values) > 0 {
+			filter[f.ObjectValue()["name"].StringValue()] = values[0].StringValue()
+		}
+	}
+	id := filter["image-id"]
+	arch, ok := m.opts.Images[id]
+	if !ok || (filter["architecture"] != "" && filter["architecture"] != arch) {
+		return nil, fmt.Errorf("your query returned no results (image-id %s, architecture %s)", id, filter["architecture"])
+	}
+	return resource.NewPropertyMapFromMap(map[string]any{"id": id, "imageId": id, "architecture": arch}), nil
+}
+
+// aliasURNs returns the URNs a registration names as the resource's former identities, whether
+// the SDK sent them as URNs or as specs (a former name, type or parent; the rest as now).
+func aliasURNs(stack string, rpc interface {
+	GetParent() string
+	GetType() string
+	GetName() string
+	GetAliasURNs() []string
+	GetAliases() []*pulumirpc.Alias
+}) []string {
+	out := slices.Clone(rpc.GetAliasURNs())
+	for _, a := range rpc.GetAliases() {
+		if u := a.GetUrn(); u != "" {
+			out = append(out, u)
+		} else if spec := a.GetSpec(); spec != nil {
+			name, typ, parent := spec.GetName(), spec.GetType(), rpc.GetParent()
+			if name == "" {
+				name = rpc.GetName()
+			}
+			if typ == "" {
+				typ = rpc.GetType()
+			}
+			if spec.GetParentUrn() != "" || spec.GetNoParent() {
+				parent = spec.GetParentUrn()
+			}
+			out = append(out, urn(stack, parent, typ, name))
+		}
+	}
+	return out
 }

@@ -23,6 +23,10 @@ type ZoneArgs struct {
 	AvailabilityZone  string
 	PublicSubnetCidr  string
 	PrivateSubnetCidr string
+	// KeepZone keeps an existing subnet in the zone it was created in when AvailabilityZone
+	// was picked by the program, not set by the user: a zone picked again from live offerings
+	// must not move a subnet (a new subnet with the same CIDR is refused while the old exists).
+	KeepZone bool
 }
 
 // Vpc is the network component. Its fields are what the compute components need.
@@ -36,6 +40,10 @@ type Vpc struct {
 	PublicSubnets             []*ec2.Subnet
 	PrivateSubnets            []*ec2.Subnet
 	PublicRouteTable          *ec2.RouteTable
+	// PublicDefaultRoute and each public subnet's table association (PublicAssociations) are
+	// what an instance in a public subnet needs to reach the internet.
+	PublicDefaultRoute *ec2.Route
+	PublicAssociations []*ec2.RouteTableAssociation
 	// PrivateRouteTables has one table per zone; they start without a default route.
 	PrivateRouteTables []*ec2.RouteTable
 }
@@ -102,20 +110,22 @@ func NewVpc(ctx *pulumi.Context, name string, args *VpcArgs, opts ...pulumi.Reso
 		return nil, fmt.Errorf("network: public route table: %w", err)
 	}
 	// The attachment's gateway id, not the gateway's, so the route waits for the attachment.
-	if _, err := ec2.NewRoute(ctx, name+"-public-default", &ec2.RouteArgs{
+	v.PublicDefaultRoute, err = ec2.NewRoute(ctx, name+"-public-default", &ec2.RouteArgs{
 		RouteTableId:         v.PublicRouteTable.ID(),
 		DestinationCidrBlock: pulumi.String("0.0.0.0/0"),
 		GatewayId:            v.InternetGatewayAttachment.InternetGatewayId,
-	}, parent); err != nil {
+	}, parent)
+	if err != nil {
 		return nil, fmt.Errorf("network: public default route: %w", err)
 	}
 
 	for i, zone := range args.Zones {
 		suffix := fmt.Sprintf("-%d", i+1)
-		public, err := newSubnet(ctx, name+"-public"+suffix, vpc, zone.AvailabilityZone, zone.PublicSubnetCidr, v.PublicRouteTable, parent)
+		public, publicAssociation, err := newSubnet(ctx, name+"-public"+suffix, vpc, zone, zone.PublicSubnetCidr, v.PublicRouteTable, parent)
 		if err != nil {
 			return nil, err
 		}
+		v.PublicAssociations = append(v.PublicAssociations, publicAssociation)
 		privateTable, err := ec2.NewRouteTable(ctx, name+"-private"+suffix, &ec2.RouteTableArgs{
 			VpcId: vpc.ID(),
 			Tags:  nameTag(name + "-private" + suffix),
@@ -123,7 +133,7 @@ func NewVpc(ctx *pulumi.Context, name string, args *VpcArgs, opts ...pulumi.Reso
 		if err != nil {
 			return nil, fmt.Errorf("network: private route table %s: %w", zone.AvailabilityZone, err)
 		}
-		private, err := newSubnet(ctx, name+"-private"+suffix, vpc, zone.AvailabilityZone, zone.PrivateSubnetCidr, privateTable, parent)
+		private, _, err := newSubnet(ctx, name+"-private"+suffix, vpc, zone, zone.PrivateSubnetCidr, privateTable, parent)
 		if err != nil {
 			return nil, err
 		}
@@ -146,24 +156,29 @@ func NewVpc(ctx *pulumi.Context, name string, args *VpcArgs, opts ...pulumi.Reso
 
 // newSubnet creates a subnet and associates it with its route table. No subnet maps public
 // IPs on launch: the only public address is the NAT's Elastic IP.
-func newSubnet(ctx *pulumi.Context, name string, vpc *ec2.Vpc, zone, cidr string, table *ec2.RouteTable, parent pulumi.ResourceOption) (*ec2.Subnet, error) {
+func newSubnet(ctx *pulumi.Context, name string, vpc *ec2.Vpc, zone ZoneArgs, cidr string, table *ec2.RouteTable, parent pulumi.ResourceOption) (*ec2.Subnet, *ec2.RouteTableAssociation, error) {
+	opts := []pulumi.ResourceOption{parent}
+	if zone.KeepZone {
+		opts = append(opts, pulumi.IgnoreChanges([]string{"availabilityZone"}))
+	}
 	subnet, err := ec2.NewSubnet(ctx, name, &ec2.SubnetArgs{
 		VpcId:               vpc.ID(),
 		CidrBlock:           pulumi.String(cidr),
-		AvailabilityZone:    pulumi.String(zone),
+		AvailabilityZone:    pulumi.String(zone.AvailabilityZone),
 		MapPublicIpOnLaunch: pulumi.Bool(false),
 		Tags:                nameTag(name),
-	}, parent)
+	}, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("network: subnet %s: %w", cidr, err)
+		return nil, nil, fmt.Errorf("network: subnet %s: %w", cidr, err)
 	}
-	if _, err := ec2.NewRouteTableAssociation(ctx, name, &ec2.RouteTableAssociationArgs{
+	association, err := ec2.NewRouteTableAssociation(ctx, name, &ec2.RouteTableAssociationArgs{
 		SubnetId:     subnet.ID(),
 		RouteTableId: table.ID(),
-	}, parent); err != nil {
-		return nil, fmt.Errorf("network: route table association %s: %w", cidr, err)
+	}, parent)
+	if err != nil {
+		return nil, nil, fmt.Errorf("network: route table association %s: %w", cidr, err)
 	}
-	return subnet, nil
+	return subnet, association, nil
 }
 
 func nameTag(name string) pulumi.StringMap {

@@ -30,6 +30,7 @@ type NatInstanceArgs struct {
 	KeyName              string                  `pulumi:"keyName,optional"`
 	InstanceProfileName  pulumi.StringInput      `pulumi:"instanceProfileName,optional"`
 	InternetGatewayId    pulumi.StringInput      `pulumi:"internetGatewayId,optional"`
+	PublicRoutingIds     pulumi.StringArrayInput `pulumi:"publicRoutingIds,optional"`
 }
 
 // Annotate describes every input for the generated SDKs.
@@ -57,6 +58,9 @@ func (a *NatInstanceArgs) Annotate(an infer.Annotator) {
 	an.Describe(&a.InternetGatewayId, "Id of the VPC's internet gateway, as an output of the resource that attaches "+
 		"it: the NAT's Elastic IP is associated only after that resource exists (AWS refuses it before). "+
 		"Unset when the gateway is attached already.")
+	an.Describe(&a.PublicRoutingIds, "Ids of what gives the public subnet its way to the internet (its route to the "+
+		"internet gateway, its route table association), as outputs of those resources: the instance starts only "+
+		"after them, because its first boot may install packages. Unset when they exist already.")
 }
 
 // NatInstance is the component with its outputs: the compute package's component, served as
@@ -74,6 +78,7 @@ func (n *NatInstance) Annotate(an infer.Annotator) {
 		"instances through the NAT as a jump host).")
 	an.Describe(&n.NetworkInterfaceId, "Id of the NAT's network interface, the target of the private default routes.")
 	an.Describe(&n.InstanceId, "Id of the NAT's EC2 instance.")
+	an.Describe(&n.Ami, "AMI id the NAT instance runs.")
 	an.Describe(&n.PrivateIp, "Private IPv4 address of the NAT.")
 	an.Describe(&n.PublicIp, "Public IPv4 address (Elastic IP) that the private subnets' traffic leaves with.")
 }
@@ -89,6 +94,10 @@ func NewNatInstance(ctx *pulumi.Context, name string, args NatInstanceArgs, opts
 	gatewayDeps, err := dependencies(ctx, args.InternetGatewayId)
 	if err != nil {
 		return nil, fmt.Errorf("%s: internetGatewayId: %w", name, err)
+	}
+	routingDeps, err := dependencies(ctx, args.PublicRoutingIds)
+	if err != nil {
+		return nil, fmt.Errorf("%s: publicRoutingIds: %w", name, err)
 	}
 	routes, err := privateRoutes(ctx, name, args.PrivateRouteTableIds)
 	if err != nil {
@@ -107,6 +116,7 @@ func NewNatInstance(ctx *pulumi.Context, name string, args NatInstanceArgs, opts
 		PrivateIp:       args.PrivateIp,
 		SshAllowedCidrs: args.SshAllowedCidrs,
 		InternetGateway: gatewayDeps,
+		PublicRouting:   routingDeps,
 		PrivateRoutes:   routes,
 	}, opts...)
 	if err != nil {
@@ -150,13 +160,13 @@ func (a NatInstanceArgs) check() error {
 	return errors.Join(problems...)
 }
 
-// dependencies returns the resources an input's value comes from: the association waits for them.
-// Construct receives inputs resolved (or unknown, in a preview), so awaiting returns at once.
-func dependencies(ctx *pulumi.Context, input pulumi.StringInput) ([]pulumi.Resource, error) {
+// dependencies returns the resources an input's value comes from, for DependsOn. Construct
+// receives inputs resolved (or unknown, in a preview), so awaiting returns at once.
+func dependencies(ctx *pulumi.Context, input pulumi.Input) ([]pulumi.Resource, error) {
 	if input == nil {
 		return nil, nil
 	}
-	result, err := internals.UnsafeAwaitOutput(ctx.Context(), input.ToStringOutput())
+	result, err := internals.UnsafeAwaitOutput(ctx.Context(), pulumi.ToOutput(input))
 	return result.Dependencies, err
 }
 

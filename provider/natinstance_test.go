@@ -137,12 +137,31 @@ func labNat(t *testing.T, cfg map[string]string) (*mockgraph.Graph, property.Map
 		"instanceProfileName":  output(instance.String("iamInstanceProfile"), profiles[0]),
 		// The association must wait for the attachment.
 		"internetGatewayId": output(attachments[0].ID, attachments[0]),
+		// The instance waits for the public subnet's way out.
+		"publicRoutingIds": publicRouting(t, g),
 		// No AMI: the component looks up the same one the program did.
 	}
 	if key := instance.String("keyName"); key != "" {
 		inputs["keyName"] = property.New(key)
 	}
 	return g, property.NewMap(inputs)
+}
+
+// publicRouting is the public subnet's default route and route table association, as outputs
+// of those resources.
+func publicRouting(t *testing.T, g *mockgraph.Graph) property.Value {
+	t.Helper()
+	var ids []property.Value
+	var urns []urn.URN
+	for _, r := range g.Resources {
+		if r.Name == "nat-lab-public-default" || r.Name == "nat-lab-public-1" && r.Type == "aws:ec2/routeTableAssociation:RouteTableAssociation" {
+			ids, urns = append(ids, property.New(r.ID)), append(urns, urn.URN(r.URN))
+		}
+	}
+	if len(ids) != 2 {
+		t.Fatalf("dev stack: %d public routing resources, want the default route and the association", len(ids))
+	}
+	return property.New(ids).WithDependencies(urns)
 }
 
 // output is value as an output of r.

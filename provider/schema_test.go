@@ -100,11 +100,13 @@ func TestSchemaInputsAndOutputs(t *testing.T) {
 			"keyName":              "plain string",
 			"instanceProfileName":  "string",
 			"internetGatewayId":    "string",
+			"publicRoutingIds":     "array<plain string>",
 		}},
 		{"output", nat.Properties, nat.Required, map[string]string{
 			"securityGroupId":    "string",
 			"networkInterfaceId": "string",
 			"instanceId":         "string",
+			"ami":                "string",
 			"privateIp":          "string",
 			"publicIp":           "string",
 		}},

@@ -53,6 +53,8 @@ func TestPulumiYamlDeclaresEveryKeyWithTheProgramsDefault(t *testing.T) {
 		KeyPrivateInstanceIPs: Defaults.PrivateInstanceIPs,
 		KeyNatInstanceType:    Defaults.NatInstanceType, KeyPrivateInstanceType: Defaults.PrivateInstanceType,
 		KeyKeyName: Defaults.KeyName, KeySSHAllowedCidrs: Defaults.SSHAllowedCidrs,
+		KeyNatAmiID: Defaults.NatAmiID, KeyPrivateAmiID: Defaults.PrivateAmiID, KeyNatPairRoll: Defaults.NatPairRoll,
+		KeyNatHighAvailability: Defaults.NatHighAvailability, KeyNatMemberIPs: Defaults.NatMemberIPs,
 	}
 	for key, want := range defaults {
 		d, ok := declared[key]
@@ -66,6 +68,9 @@ func TestPulumiYamlDeclaresEveryKeyWithTheProgramsDefault(t *testing.T) {
 		wantType := "string"
 		if _, isInt := want.(int); isInt {
 			wantType = "integer"
+		}
+		if _, isBool := want.(bool); isBool {
+			wantType = "boolean"
 		}
 		if _, isList := want.([]string); isList {
 			wantType = "array"

@@ -34,6 +34,9 @@ const (
 	KeyPrivateInstanceIPs  = "privateInstanceIps"
 	KeyNatInstanceType     = "natInstanceType"
 	KeyPrivateInstanceType = "privateInstanceType"
+	KeyNatAmiID            = "natAmiId"
+	KeyPrivateAmiID        = "privateAmiId"
+	KeyNatPairRoll         = "natPairRoll"
 	KeyKeyName             = "keyName"
 	KeySSHAllowedCidrs     = "sshAllowedCidrs"
 )
@@ -73,9 +76,14 @@ type Raw struct {
 	PrivateSubnetCidrs  []string
 	NatPrivateIP        string
 	NatPrivateIPs       []string
+	NatHighAvailability bool
+	NatMemberIPs        []string
 	PrivateInstanceIPs  []string
 	NatInstanceType     string
 	PrivateInstanceType string
+	NatAmiID            string
+	PrivateAmiID        string
+	NatPairRoll         []string
 	KeyName             string
 	SSHAllowedCidrs     []string
 }
@@ -87,12 +95,21 @@ type Settings struct {
 	// ZonesKey is the key the zone names came from, for messages about them.
 	ZonesKey    string
 	NatStrategy string
+	// NatHighAvailability makes every NAT a pair of member instances (issue 7).
+	NatHighAvailability bool
 	// PrivateInstances are in config order; each lies in the private subnet of Zones[Zone].
 	PrivateInstances    []PrivateInstance
 	NatInstanceType     string
 	PrivateInstanceType string
-	KeyName             string         // empty: no key pair, Session Manager only
-	SSHAllowedCidrs     []netip.Prefix // empty: no SSH from outside the VPC
+	// NatAmiID and PrivateAmiID pin the images; empty: the current Amazon Linux 2023, kept
+	// once an instance runs it (see compute.ResolveImage).
+	NatAmiID     string
+	PrivateAmiID string
+	// NatPairRoll names the NAT pair members that take the configured image, instance type, key
+	// pair and boot script; the others keep what they run (README, "Updating a running stack").
+	NatPairRoll     []string
+	KeyName         string         // empty: no key pair, Session Manager only
+	SSHAllowedCidrs []netip.Prefix // empty: no SSH from outside the VPC
 }
 
 // Zone is one availability zone's share of the VPC.
@@ -103,6 +120,9 @@ type Zone struct {
 	// NatPrivateIP is valid when the zone has a NAT instance (every zone under perZone, the
 	// first under single).
 	NatPrivateIP netip.Addr
+	// NatMemberIPs are the fixed addresses of the NAT pair's members a and b, valid when the
+	// zone has a NAT and natHighAvailability is on.
+	NatMemberIPs [2]netip.Addr
 }
 
 // PrivateInstance is one private instance's address and the index of its zone.
@@ -174,9 +194,14 @@ func read(cfg *config.Config) (Raw, error) {
 	list(KeyPrivateSubnetCidrs, &raw.PrivateSubnetCidrs)
 	str(KeyNatPrivateIP, &raw.NatPrivateIP)
 	list(KeyNatPrivateIPs, &raw.NatPrivateIPs)
+	readNatPair(cfg, &raw, &problems)
+	list(KeyNatMemberIPs, &raw.NatMemberIPs)
 	list(KeyPrivateInstanceIPs, &raw.PrivateInstanceIPs)
 	str(KeyNatInstanceType, &raw.NatInstanceType)
 	str(KeyPrivateInstanceType, &raw.PrivateInstanceType)
+	str(KeyNatAmiID, &raw.NatAmiID)
+	str(KeyPrivateAmiID, &raw.PrivateAmiID)
+	list(KeyNatPairRoll, &raw.NatPairRoll)
 	str(KeyKeyName, &raw.KeyName)
 	list(KeySSHAllowedCidrs, &raw.SSHAllowedCidrs)
 	return raw, problems.err()
@@ -193,6 +218,7 @@ func Parse(raw Raw) (Settings, error) {
 	var p Problems
 	s := Settings{
 		NatStrategy:         raw.NatStrategy,
+		NatHighAvailability: raw.NatHighAvailability,
 		NatInstanceType:     raw.NatInstanceType,
 		PrivateInstanceType: raw.PrivateInstanceType,
 		KeyName:             raw.KeyName,
@@ -237,6 +263,7 @@ func Parse(raw Raw) (Settings, error) {
 
 	p.subnets(&s, raw, vpc, vpcOK)
 	p.natIPs(&s, raw, natCount)
+	p.natMembers(&s, raw)
 	seen := map[netip.Addr]string{}
 	for _, z := range s.Zones {
 		if z.NatPrivateIP.IsValid() {
@@ -257,6 +284,8 @@ func Parse(raw Raw) (Settings, error) {
 			p.add(it.key, it.value, want)
 		}
 	}
+	p.images(&s, raw)
+	p.pairRoll(&s, raw)
 	if want := CheckKeyName(raw.KeyName); want != "" {
 		p.add(KeyKeyName, raw.KeyName, want)
 	}

@@ -65,14 +65,14 @@ func (t *Twin) privateInstances() []Instance {
 // natInstances are the instances with a boot command.
 func (t *Twin) natInstances() []Instance { return t.topo.nats() }
 
-// BootNATs runs every NAT instance's boot command.
+// BootNATs runs every NAT instance's boot command, and boots the NAT pairs' members.
 func (t *Twin) BootNATs(ctx context.Context) error {
 	for _, nat := range t.natInstances() {
 		if out, err := t.RunBoot(ctx, nat.Name); err != nil {
 			return fmt.Errorf("%s boot script failed: %w: %s", nat.Name, err, out)
 		}
 	}
-	return nil
+	return t.StartPairs(ctx)
 }
 
 // CheckEgress is the lab's main observation: from each private instance, ping reaches the
@@ -241,7 +241,7 @@ func (t *Twin) instanceByEIP(eip netip.Addr) *Instance {
 			return &t.topo.Instances[i]
 		}
 	}
-	return nil
+	return t.pairHolding(eip)
 }
 
 // NATs lists the names of the NAT instances (those with a boot command).

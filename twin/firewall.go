@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -98,7 +99,11 @@ func matches(r Rule, direction, verdict string) []string {
 		service = " ip protocol icmp"
 	case "-1", "all":
 	default:
-		return nil // a protocol the twin does not model matches nothing
+		number, err := strconv.Atoi(r.Protocol) // e.g. "112", VRRP between NAT pair members
+		if err != nil || number < 0 || number > 255 {
+			return nil // a protocol the twin does not model matches nothing
+		}
+		service = fmt.Sprintf(" meta l4proto %d", number)
 	}
 	var out []string
 	for _, c := range r.CIDRs {

@@ -57,12 +57,17 @@ func FromGraph(g *mockgraph.Graph) (Topology, error) {
 			return topo, fmt.Errorf("twin: subnet %s: %w", s.Name, err)
 		}
 		subnet := Subnet{Name: s.Name, Zone: s.String("availabilityZone"), CIDR: cidr}
-		if subnet.Routes, err = routesOf(g, s); err != nil {
+		if subnet.RouteTableID, subnet.Routes, err = routesOf(g, s); err != nil {
 			return topo, err
 		}
 		topo.Subnets = append(topo.Subnets, subnet)
 	}
-	return topo, nil
+	publicIPs := map[string]netip.Addr{} // allocation id -> address
+	for _, eip := range g.OfType("aws:ec2/eip:Eip") {
+		publicIPs[fmt.Sprint(eip.State["allocationId"])], _ = netip.ParseAddr(fmt.Sprint(eip.State["publicIp"]))
+	}
+	topo.Pairs, err = pairsOf(topo.Instances, publicIPs)
+	return topo, err
 }
 
 // instanceOf reads an instance's interface: its own ENI when launched with one, otherwise the
@@ -77,6 +82,7 @@ func instanceOf(g *mockgraph.Graph, inst mockgraph.Resource, subnetNames, groupN
 			return out, fmt.Errorf("twin: instance %s: its network interface was not registered", inst.Name)
 		}
 		iface = eni
+		out.ENI = eni.ID
 		ipKey, groupsKey = "", "securityGroups"
 		if ips := eni.Strings("privateIps"); len(ips) > 0 {
 			out.PrivateIP, _ = netip.ParseAddr(ips[0])
@@ -100,7 +106,10 @@ func instanceOf(g *mockgraph.Graph, inst mockgraph.Resource, subnetNames, groupN
 	}
 	out.ElasticIP = elasticIP(g, inst.ID, iface.ID)
 
-	if userData := inst.String("userData"); userData != "" {
+	userData := inst.String("userData")
+	if files, member := pairFiles(userData); member {
+		out.PairFiles = files
+	} else if userData != "" {
 		boot, err := bootCommand(userData)
 		if err != nil {
 			return out, fmt.Errorf("twin: instance %s: %w", inst.Name, err)
@@ -155,9 +164,9 @@ func bootCommand(userData string) (*BootCommand, error) {
 	return nil, fmt.Errorf("user data: no systemd unit starts %s", compute.NatScriptPath)
 }
 
-// routesOf reads the routes of the table associated with a subnet. A subnet without an
+// routesOf reads the id and routes of the table associated with a subnet. A subnet without an
 // association would use the VPC's main table, which the program leaves empty.
-func routesOf(g *mockgraph.Graph, subnet mockgraph.Resource) ([]Route, error) {
+func routesOf(g *mockgraph.Graph, subnet mockgraph.Resource) (string, []Route, error) {
 	var table string
 	for _, a := range g.OfType("aws:ec2/routeTableAssociation:RouteTableAssociation") {
 		if a.String("subnetId") == subnet.ID {
@@ -171,28 +180,28 @@ func routesOf(g *mockgraph.Graph, subnet mockgraph.Resource) ([]Route, error) {
 		}
 		dest, err := netip.ParsePrefix(r.String("destinationCidrBlock"))
 		if err != nil {
-			return nil, fmt.Errorf("twin: route %s: %w", r.Name, err)
+			return "", nil, fmt.Errorf("twin: route %s: %w", r.Name, err)
 		}
 		route := Route{Destination: dest}
 		switch {
 		case r.String("gatewayId") != "":
 			igw, ok := g.ByID(r.String("gatewayId"))
 			if !ok || igw.Type != "aws:ec2/internetGateway:InternetGateway" {
-				return nil, fmt.Errorf("twin: route %s targets %s, not an internet gateway", r.Name, r.String("gatewayId"))
+				return "", nil, fmt.Errorf("twin: route %s targets %s, not an internet gateway", r.Name, r.String("gatewayId"))
 			}
 			route.InternetGateway = true
 		case r.String("networkInterfaceId") != "":
 			owner, err := interfaceOwner(g, r.String("networkInterfaceId"))
 			if err != nil {
-				return nil, fmt.Errorf("twin: route %s: %w", r.Name, err)
+				return "", nil, fmt.Errorf("twin: route %s: %w", r.Name, err)
 			}
 			route.ENI = owner
 		default:
-			return nil, fmt.Errorf("twin: route %s has a target the twin does not model: %v", r.Name, r.Inputs)
+			return "", nil, fmt.Errorf("twin: route %s has a target the twin does not model: %v", r.Name, r.Inputs)
 		}
 		routes = append(routes, route)
 	}
-	return routes, nil
+	return table, routes, nil
 }
 
 // interfaceOwner names the instance launched with the network interface id.
@@ -221,6 +230,9 @@ func rules(sg mockgraph.Resource, direction string, groupNames map[string]string
 			}
 			// AWS keeps only the network part: 10.40.0.0/0 is 0.0.0.0/0.
 			rule.CIDRs = append(rule.CIDRs, p.Masked())
+		}
+		if self, _ := raw["self"].(bool); self {
+			rule.SourceGroups = append(rule.SourceGroups, sg.Name) // the group's own members
 		}
 		for _, id := range mockgraph.AsStrings(raw["securityGroups"]) {
 			name, ok := groupNames[id]

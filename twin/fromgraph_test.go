@@ -23,7 +23,8 @@ func TestFromGraphReadsTheLab(t *testing.T) {
 		t.Errorf("VPC %s", topo.VPC)
 	}
 	got := fmt.Sprint(topo.Subnets)
-	want := "[{nat-lab-private-1 ap-northeast-2a 10.40.2.0/24 [{0.0.0.0/0 false nat-instance}]} {nat-lab-public-1 ap-northeast-2a 10.40.1.0/24 [{0.0.0.0/0 true }]}]"
+	want := "[{nat-lab-private-1 ap-northeast-2a 10.40.2.0/24 [{0.0.0.0/0 false nat-instance}] RouteTable-nat-lab-private-1} " +
+		"{nat-lab-public-1 ap-northeast-2a 10.40.1.0/24 [{0.0.0.0/0 true }] RouteTable-nat-lab-public}]"
 	if got != want {
 		t.Errorf("subnets\n got %s\nwant %s", got, want)
 	}
@@ -39,10 +40,10 @@ func TestFromGraphReadsTheLab(t *testing.T) {
 	if nat.Boot == nil || string(nat.Boot.Script) != compute.NatBootScript || fmt.Sprint(nat.Boot.Args) != "[10.40.0.0/16]" {
 		t.Errorf("NAT boot command %+v, want the embedded script with the VPC CIDR", nat.Boot)
 	}
-	p := byName["private-ec2-2"]
+	p := byName["private-ec2-10-40-2-102"]
 	if p.PrivateIP.String() != "10.40.2.102" || !p.SourceDestCheck || p.ElasticIP.IsValid() || p.Boot != nil ||
 		p.Subnet != "nat-lab-private-1" || fmt.Sprint(p.SecurityGroups) != "[private-ec2]" {
-		t.Errorf("private-ec2-2 %+v", p)
+		t.Errorf("private-ec2-10-40-2-102 %+v", p)
 	}
 	ssh := topo.SecurityGroups["private-ec2"].Ingress[0]
 	if ssh.Protocol != "tcp" || ssh.FromPort != 22 || fmt.Sprint(ssh.SourceGroups) != "[nat-instance]" {

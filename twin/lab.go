@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -19,6 +20,8 @@ import (
 type Lab struct {
 	Topology    Topology
 	Expectation Expectation
+	// AWSCallDelay is how long each EC2 call of a NAT pair's takeover takes (0: the default).
+	AWSCallDelay time.Duration
 }
 
 // LabFor runs program under mocks with a stack's config, builds the topology from what it
@@ -115,6 +118,11 @@ func LabChecks(topo Topology) []Check {
 			func(ctx context.Context, t *Twin, _ Expectation) error { return t.CheckNoEgress(ctx) })},
 		{Name: "negative control: without the boot script, no egress",
 			Run: func(ctx context.Context, t *Twin, _ Expectation) error { return t.CheckNoEgress(ctx) }},
+	}
+	if len(topo.Pairs) > 0 {
+		// A pair member's boot is checked by its return after a failure (PairChecks).
+		checks = slices.Delete(checks, 2, 3)
+		checks = append(checks, PairChecks()...)
 	}
 	if len(topo.nats()) > 1 {
 		checks = append(checks, Check{Name: "a stopped NAT cuts only the zones it serves", Run: bootThen(checkZoneFailure)})
@@ -231,7 +239,7 @@ func RunChecks(ctx context.Context, lab Lab, checks []Check) []Result {
 			if c.Change != nil {
 				c.Change(&topo)
 			}
-			t, err := Up(ctx, topo, Options{Log: &log, InternetClients: lab.Expectation.Clients()})
+			t, err := Up(ctx, topo, Options{Log: &log, InternetClients: lab.Expectation.Clients(), AWSCallDelay: lab.AWSCallDelay})
 			if err == nil {
 				err = c.Run(ctx, t, lab.Expectation)
 				err = errors.Join(err, t.Close())

@@ -135,6 +135,9 @@ func removeNamespaces(ctx context.Context, remove func(pid int) bool) ([]string,
 		if err != nil || !remove(pid) {
 			continue
 		}
+		if err := killProcessesIn(ctx, e.Name()); err != nil {
+			return removed, err
+		}
 		if _, err := run(ctx, "ip", "netns", "delete", e.Name()); err != nil {
 			return removed, err
 		}
@@ -154,7 +157,7 @@ func Available() error {
 	if os.Geteuid() != 0 {
 		return errors.New("network namespaces need root")
 	}
-	for _, tool := range []string{"ip", "nft", "ping", "tcpdump", "unshare", "sysctl", "mount"} {
+	for _, tool := range []string{"ip", "nft", "ping", "tcpdump", "unshare", "sysctl", "mount", "nsenter"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			return fmt.Errorf("%s is not installed (Debian: iproute2 nftables iputils-ping tcpdump util-linux procps)", tool)
 		}

@@ -123,7 +123,13 @@ func (t *Twin) TCPConnect(from string, source, to netip.Addr, port uint16) error
 }
 
 func (t *Twin) dial(from string, source netip.Addr, to netip.AddrPort) (net.Conn, error) {
-	dialer := net.Dialer{Timeout: probeTimeout}
+	return t.dialWithin(from, source, to, probeTimeout)
+}
+
+// dialWithin is dial with its own limit (e.g. the fault matrix's flows, opened before any fault:
+// a slow machine must not fail them).
+func (t *Twin) dialWithin(from string, source netip.Addr, to netip.AddrPort, limit time.Duration) (net.Conn, error) {
+	dialer := net.Dialer{Timeout: limit}
 	if source.IsValid() {
 		dialer.LocalAddr = &net.TCPAddr{IP: source.AsSlice()}
 	}

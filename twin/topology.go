@@ -11,6 +11,7 @@ type Topology struct {
 	Subnets        []Subnet
 	Instances      []Instance
 	SecurityGroups map[string]SecurityGroup // by resource name
+	Pairs          []Pair                   // NAT pairs (natHighAvailability), see pair.go
 }
 
 // Subnet is a subnet and the routes of the route table associated with it. AWS's implicit
@@ -20,6 +21,9 @@ type Subnet struct {
 	Zone   string
 	CIDR   netip.Prefix
 	Routes []Route
+	// RouteTableID is the id of the route table associated with the subnet: what the AWS
+	// stand-in's replace-route names.
+	RouteTableID string
 }
 
 // Route sends Destination to the internet gateway, or to the ENI of the instance named ENI.
@@ -40,6 +44,10 @@ type Instance struct {
 	// Boot is what the instance runs at boot, taken from its user data: the script's bytes
 	// and the arguments its systemd unit passes. Empty for instances without one.
 	Boot *BootCommand
+	// ENI is the id of the instance's own network interface, when launched with one.
+	ENI string
+	// PairFiles are the files a NAT pair member's user data writes, by path; nil for others.
+	PairFiles map[string]string
 }
 
 // BootCommand is a boot script and the arguments it is started with.

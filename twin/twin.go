@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Links between the fabric's namespaces use link-local addresses, which no VPC and no internet
@@ -40,6 +41,16 @@ type Options struct {
 	// InternetClients are extra addresses of the internet host, to probe from (e.g. one inside
 	// and one outside sshAllowedCidrs).
 	InternetClients []netip.Addr
+	// AWSCallDelay is how long each call to the EC2 stand-in of NAT pairs takes; 0 means
+	// DefaultAWSCallDelay.
+	AWSCallDelay time.Duration
+}
+
+func (o Options) awsCallDelay() time.Duration {
+	if o.AWSCallDelay > 0 {
+		return o.AWSCallDelay
+	}
+	return DefaultAWSCallDelay
 }
 
 // Twin is a running copy of a Topology in network namespaces.
@@ -51,6 +62,10 @@ type Twin struct {
 	mu        sync.Mutex
 	listeners []net.Listener
 	closed    bool
+
+	// NAT pairs: EC2's view of who holds each identity, and the running members (pair.go).
+	ec2     ec2State
+	members map[string]*runningMember
 }
 
 var (
@@ -73,6 +88,7 @@ func Up(ctx context.Context, topo Topology, opts Options) (*Twin, error) {
 		opts.Log = io.Discard
 	}
 	t := &Twin{topo: topo, opts: opts, prefix: fmt.Sprintf("%s%d-%d-", BasePrefix, os.Getpid(), twinCount.Add(1))}
+	t.initPairs()
 	if err := t.build(ctx); err != nil {
 		return nil, errors.Join(err, t.Close())
 	}
@@ -312,6 +328,12 @@ func (t *Twin) elasticIPs() map[netip.Addr]netip.Addr {
 			out[inst.PrivateIP] = inst.ElasticIP
 		}
 	}
+	// A pair's floating Elastic IP is translated only where a member associated it.
+	for _, p := range t.topo.Pairs {
+		if a, ok := t.ec2.associations[p.AllocationID]; ok {
+			out[a.private] = p.ElasticIP
+		}
+	}
 	return out
 }
 
@@ -324,6 +346,7 @@ func (t *Twin) Close() error {
 	for _, l := range listeners {
 		l.Close()
 	}
+	t.stopMembers()
 	var errs []error
 	names := t.fabric()
 	for _, inst := range t.topo.Instances {
@@ -332,6 +355,9 @@ func (t *Twin) Close() error {
 	for _, ns := range names {
 		if _, err := os.Stat("/run/netns/" + ns); err != nil {
 			continue
+		}
+		if err := killProcessesIn(context.Background(), ns); err != nil {
+			errs = append(errs, err)
 		}
 		if _, err := run(context.Background(), "ip", "netns", "delete", ns); err != nil {
 			errs = append(errs, err)

@@ -1,17 +1,21 @@
 // labtwin builds a network twin of a stack, from the program itself run under mocks, and runs
 // the lab's checks on it: egress through the NAT as its Elastic IP (with tcpdump), nothing in
 // from the internet, SSH only as configured, the boot script's idempotence and a reboot, and the
-// negative controls. It prints a transcript and exits non-zero if a check fails.
+// negative controls; for NAT pairs (natHighAvailability), the fault matrix and its measured
+// figures. It prints a transcript and exits non-zero if a check fails.
 //
 //	sudo go run ./cmd/labtwin -stack dev
+//	sudo go run ./cmd/labtwin -stack prod -set nat-instance:natHighAvailability=true
 package main
 
 import (
 	"context"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -23,12 +27,22 @@ import (
 func main() {
 	stack := flag.String("stack", "dev", "stack whose Pulumi.<stack>.yaml gives the config")
 	dir := flag.String("dir", ".", "project directory (holds Pulumi.yaml)")
-	timeout := flag.Duration("timeout", 2*time.Minute, "give up after this long")
+	timeout := flag.Duration("timeout", 3*time.Minute, "give up after this long")
+	overrides := map[string]string{}
+	flag.Func("set", "KEY=VALUE: override a config value of the stack file (repeatable)", func(kv string) error {
+		key, value, ok := strings.Cut(kv, "=")
+		if !ok || key == "" {
+			return fmt.Errorf("want KEY=VALUE, e.g. nat-instance:natHighAvailability=true, got %q", kv)
+		}
+		overrides[key] = value
+		return nil
+	})
+	awsDelay := flag.Duration("aws-delay", twin.DefaultAWSCallDelay, "how long each EC2 call of a NAT pair's takeover takes")
 	flag.Parse()
-	os.Exit(run(*stack, *dir, *timeout))
+	os.Exit(run(*stack, *dir, overrides, *timeout, *awsDelay))
 }
 
-func run(stack, dir string, timeout time.Duration) int {
+func run(stack, dir string, overrides map[string]string, timeout, awsDelay time.Duration) int {
 	if err := twin.Available(); err != nil {
 		fmt.Fprintf(os.Stderr, "labtwin: %v\n", err)
 		return 2
@@ -56,6 +70,7 @@ func run(stack, dir string, timeout time.Duration) int {
 		fmt.Fprintf(os.Stderr, "labtwin: %v\n", err)
 		return 2
 	}
+	maps.Copy(cfg, overrides)
 	l, err := twin.LabFor(lab.Program, stack, cfg)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "labtwin: %v\n", err)
@@ -63,8 +78,15 @@ func run(stack, dir string, timeout time.Duration) int {
 	}
 	fmt.Printf("stack %s: VPC %s, %d subnet(s), %d instance(s); every check on a twin of its own\n\n",
 		stack, l.Topology.VPC, len(l.Topology.Subnets), len(l.Topology.Instances))
+	l.AWSCallDelay = awsDelay
 	results := twin.RunChecks(ctx, l, twin.LabChecks(l.Topology))
 	failed := twin.PrintResults(os.Stdout, results)
+	if figures := twin.Figures(results); len(figures) > 0 {
+		fmt.Printf("\nNAT pair figures (EC2 calls %v each):\n", awsDelay)
+		for _, f := range figures {
+			fmt.Println("  " + f)
+		}
+	}
 	fmt.Printf("\n%d passed, %d failed (%.1f s)\n", len(results)-failed, failed, time.Since(start).Seconds())
 	if ctx.Err() != nil {
 		// Probes of a cancelled run fail whatever the network does, so the negative controls

@@ -1,0 +1,328 @@
+package compute
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// vrrpProtocol is keepalived's VRRP (IP protocol 112), unicast between the members.
+const vrrpProtocol = "112"
+
+// NatPairArgs places a NAT pair: two member instances in one public subnet that share the NAT's
+// identity (floating private address, Elastic IP, route targets). Plain values shape the graph.
+type NatPairArgs struct {
+	// InstanceSettings' InstanceProfileName is ignored: a pair gets its own role, allowed to
+	// move this pair's identity and nothing else.
+	InstanceSettings
+	Region   string
+	VpcId    pulumi.StringInput
+	VpcCidr  string
+	SubnetId pulumi.StringInput
+	// SubnetPrefixLen is the public subnet's prefix length, for the floating address.
+	SubnetPrefixLen int
+	// FloatingIp is the NAT's address (natPrivateIp); no interface declares it: the active member
+	// claims it.
+	FloatingIp string
+	// MemberIps are the fixed primary addresses of members a and b.
+	MemberIps       [2]string
+	SshAllowedCidrs []string
+	// VirtualRouterId is the pair's VRRP id, unique in the VPC.
+	VirtualRouterId           int
+	InternetGatewayAttachment pulumi.Resource
+	// PublicRouting is the public subnet's way to the internet gateway (see NatInstanceArgs).
+	PublicRouting []pulumi.Resource
+	// Rolling tells which members (a, b) take the configured image, type, key pair and boot
+	// script now; the others keep what they run (see pairMemberOptions).
+	Rolling       [2]bool
+	PrivateRoutes []PairRoute
+}
+
+// PairRoute is a private default route the pair serves; the role may replace it by its table's ARN.
+type PairRoute struct {
+	PrivateRoute
+	RouteTableArn pulumi.StringInput
+}
+
+// NatPair is a NAT whose identity floats between two member instances (README "NAT pairs").
+// Its fields mean what NatInstance's do; InstanceId is the member that started active.
+type NatPair struct {
+	pulumi.ResourceState
+
+	SecurityGroupId pulumi.StringOutput
+	InstanceId      pulumi.StringOutput
+	PrivateIp       pulumi.StringOutput
+	PublicIp        pulumi.StringOutput
+
+	MemberInstanceIds pulumi.StringArrayOutput
+	MemberPrivateIps  pulumi.StringArrayOutput
+	MemberPublicIps   pulumi.StringArrayOutput
+	// StartedActive names the member with the higher VRRP priority on a fresh pair.
+	StartedActive pulumi.StringOutput
+	// MemberAmis are the images the members run, as recorded in the state.
+	MemberAmis []pulumi.StringOutput
+}
+
+// pairMember is what the pair builds for each of its two members.
+type pairMember struct {
+	name     string
+	ip       string
+	eni      *ec2.NetworkInterface
+	eip      *ec2.Eip
+	instance *ec2.Instance
+}
+
+// Member names: a starts active.
+var memberSuffixes = [2]string{"a", "b"}
+
+// NewNatPair creates the pair's security group, role, member interfaces, Elastic IPs and
+// instances, the NAT's floating Elastic IP (associated by the active member, not here), the
+// private default routes (their target owned by keepalived after creation) and the alarms that
+// bring a failed member back.
+func NewNatPair(ctx *pulumi.Context, name string, args *NatPairArgs, opts ...pulumi.ResourceOption) (*NatPair, error) {
+	n := &NatPair{}
+	if err := ctx.RegisterComponentResource("nat-instance:compute:NatPair", name, n, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(n)
+
+	sg, err := newPairSecurityGroup(ctx, name, args, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	members := make([]*pairMember, len(memberSuffixes))
+	for i, suffix := range memberSuffixes {
+		m := &pairMember{name: name + "-" + suffix, ip: args.MemberIps[i]}
+		// The floating address is not declared here: it is the active member's secondary
+		// address, assigned at takeover; refresh then reads it back, and nothing is planned.
+		m.eni, err = ec2.NewNetworkInterface(ctx, m.name, &ec2.NetworkInterfaceArgs{
+			Description:     pulumi.String(m.name + " primary interface (source/dest check off to forward; the NAT address floats onto the active member)"),
+			SubnetId:        args.SubnetId,
+			PrivateIps:      pulumi.StringArray{pulumi.String(m.ip)},
+			SecurityGroups:  pulumi.StringArray{sg.ID()},
+			SourceDestCheck: pulumi.Bool(false),
+			Tags:            pulumi.StringMap{"Name": pulumi.String(m.name)},
+		}, parent, pulumi.IgnoreChanges([]string{"privateIps", "privateIpList", "privateIpsCount"}))
+		if err != nil {
+			return nil, fmt.Errorf("compute: NAT pair member interface %s: %w", m.ip, err)
+		}
+		members[i] = m
+	}
+
+	// The NAT's Elastic IP: no EipAssociation, the active member associates it with the floating
+	// address. A declared association would read back as gone after a failover. The fields a
+	// refresh reads the association into are never set here, and left to the members.
+	floating, err := ec2.NewEip(ctx, name, &ec2.EipArgs{
+		Domain: pulumi.String("vpc"),
+		Tags:   pulumi.StringMap{"Name": pulumi.String(name)},
+	}, parent, pulumi.IgnoreChanges([]string{"networkInterface", "instance", "associateWithPrivateIp", "privateIp", "associationId"}))
+	if err != nil {
+		return nil, fmt.Errorf("compute: NAT pair Elastic IP: %w", err)
+	}
+
+	profile, policy, err := newPairRole(ctx, name, floating, members, args.PrivateRoutes, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	routeTables := pulumi.StringArray{}
+	for _, route := range args.PrivateRoutes {
+		routeTables = append(routeTables, route.RouteTableId)
+	}
+	for i, m := range members {
+		// Each member's own way out, active or standby: packages at first boot, Session
+		// Manager, and the EC2 API calls of a takeover.
+		m.eip, err = ec2.NewEip(ctx, m.name, &ec2.EipArgs{
+			Domain: pulumi.String("vpc"),
+			Tags:   pulumi.StringMap{"Name": pulumi.String(m.name)},
+		}, parent)
+		if err != nil {
+			return nil, fmt.Errorf("compute: NAT pair member Elastic IP %s: %w", m.name, err)
+		}
+		association, err := ec2.NewEipAssociation(ctx, m.name, &ec2.EipAssociationArgs{
+			AllocationId:       m.eip.AllocationId,
+			NetworkInterfaceId: m.eni.ID(),
+			PrivateIpAddress:   pulumi.String(m.ip),
+		}, parent, pulumi.DependsOn([]pulumi.Resource{args.InternetGatewayAttachment}))
+		if err != nil {
+			return nil, fmt.Errorf("compute: NAT pair member Elastic IP association %s: %w", m.name, err)
+		}
+
+		member := NatPairMember{
+			Region:          args.Region,
+			VpcCidr:         args.VpcCidr,
+			FloatingIP:      args.FloatingIp,
+			SubnetPrefixLen: args.SubnetPrefixLen,
+			SelfIP:          m.ip,
+			PeerIP:          members[1-i].ip,
+			StartsActive:    i == 0,
+			VirtualRouterID: args.VirtualRouterId,
+		}
+		userData := pulumi.All(m.eni.ID(), floating.AllocationId, routeTables).ApplyT(func(ids []any) string {
+			member.SelfENI = string(ids[0].(pulumi.ID))
+			member.AllocationID = ids[1].(string)
+			member.RouteTableIDs = ids[2].([]string)
+			return NatPairUserData(member)
+		}).(pulumi.StringOutput)
+
+		settings := args.InstanceSettings
+		settings.InstanceProfileName = profile.Name
+		instanceArgs := hardenedInstanceArgs(settings, m.name)
+		instanceArgs.NetworkInterfaces = ec2.InstanceNetworkInterfaceArray{ec2.InstanceNetworkInterfaceArgs{
+			DeviceIndex:        pulumi.Int(0),
+			NetworkInterfaceId: m.eni.ID(),
+		}}
+		instanceArgs.UserData = userData
+		// cloud-init runs user data once: a changed configuration needs a new member.
+		instanceArgs.UserDataReplaceOnChange = pulumi.Bool(true)
+		m.instance, err = ec2.NewInstance(ctx, m.name, instanceArgs, args.pairMemberOptions(args.Rolling[i], parent,
+			// Its own way out and its permission to take over exist before it boots.
+			pulumi.DependsOn(append([]pulumi.Resource{association, policy}, args.PublicRouting...)),
+			// The interface can serve one instance at a time: the old one must go first.
+			pulumi.DeleteBeforeReplace(true),
+			// The active member's primary interface holds the floating address; a refresh reads it
+			// into the instance's secondary addresses.
+			pulumi.IgnoreChanges([]string{"secondaryPrivateIps"}))...)
+		if err != nil {
+			return nil, fmt.Errorf("compute: NAT pair member %s: %w", m.name, err)
+		}
+		if err := newMemberAlarms(ctx, m.name, args.Region, m.instance, parent); err != nil {
+			return nil, err
+		}
+	}
+
+	// Turning pairs on in a deployed stack: the route was the NAT instance's child. The alias
+	// keeps it the same resource (AWS refuses a second 0.0.0.0/0 in a table, so a new route could
+	// not come before the old one goes); its target then moves when member a first becomes active.
+	wasNatInstance := pulumi.URN(fmt.Sprintf("urn:pulumi:%s::%s::nat-instance:compute:NatInstance::%s", ctx.Stack(), ctx.Project(), name))
+	for _, route := range args.PrivateRoutes {
+		// Member a at creation; after the first boot keepalived owns the target, so a refresh
+		// after a failover plans nothing.
+		if _, err := ec2.NewRoute(ctx, route.Name, &ec2.RouteArgs{
+			RouteTableId:         route.RouteTableId,
+			DestinationCidrBlock: pulumi.String("0.0.0.0/0"),
+			NetworkInterfaceId:   members[0].eni.ID(),
+		}, parent, pulumi.IgnoreChanges([]string{"networkInterfaceId"}),
+			pulumi.Aliases([]pulumi.Alias{{ParentURN: wasNatInstance}})); err != nil {
+			return nil, fmt.Errorf("compute: private default route %s: %w", route.Name, err)
+		}
+	}
+
+	n.SecurityGroupId = sg.ID().ToStringOutput()
+	n.InstanceId = members[0].instance.ID().ToStringOutput()
+	n.PrivateIp = pulumi.String(args.FloatingIp).ToStringOutput()
+	n.PublicIp = floating.PublicIp
+	n.StartedActive = pulumi.String(members[0].name).ToStringOutput()
+	ids, ips, publicIps := pulumi.StringArray{}, pulumi.StringArray{}, pulumi.StringArray{}
+	for _, m := range members {
+		ids = append(ids, m.instance.ID().ToStringOutput())
+		ips = append(ips, pulumi.String(m.ip))
+		publicIps = append(publicIps, m.eip.PublicIp)
+		n.MemberAmis = append(n.MemberAmis, m.instance.Ami)
+	}
+	n.MemberInstanceIds, n.MemberPrivateIps, n.MemberPublicIps = ids.ToStringArrayOutput(), ips.ToStringArrayOutput(), publicIps.ToStringArrayOutput()
+	if err := ctx.RegisterResourceOutputs(n, pulumi.Map{
+		"securityGroupId":   n.SecurityGroupId,
+		"instanceId":        n.InstanceId,
+		"privateIp":         n.PrivateIp,
+		"publicIp":          n.PublicIp,
+		"memberInstanceIds": n.MemberInstanceIds,
+		"memberPrivateIps":  n.MemberPrivateIps,
+		"memberPublicIps":   n.MemberPublicIps,
+		"startedActive":     n.StartedActive,
+	}); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// newPairSecurityGroup is a NAT's security group plus what the members say to each other,
+// allowed by group, never by address.
+func newPairSecurityGroup(ctx *pulumi.Context, name string, args *NatPairArgs, parent pulumi.ResourceOption) (*ec2.SecurityGroup, error) {
+	inbound, outbound := natRules(args.VpcCidr, args.SshAllowedCidrs)
+	peers := []rule{
+		{description: "VRRP between the pair members (keepalived)", protocol: vrrpProtocol, from: 0, to: 0, self: true},
+		{description: "conntrackd state sync between the pair members", protocol: "udp", from: NatPairSyncPort, to: NatPairSyncPort, self: true},
+	}
+	sg, err := ec2.NewSecurityGroup(ctx, name, &ec2.SecurityGroupArgs{
+		VpcId:       args.VpcId,
+		Description: pulumi.String("NAT pair: forwards web, UDP and ICMP from the VPC to the internet; VRRP and state sync between its members"),
+		Ingress:     ingress(append(inbound, peers...)),
+		Egress:      egress(append(outbound, peers...)),
+		Tags:        pulumi.StringMap{"Name": pulumi.String(name)},
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("compute: NAT pair security group: %w", err)
+	}
+	return sg, nil
+}
+
+// newPairRole gives the pair its Session Manager role plus an inline policy that allows exactly
+// the three calls of a takeover, on this pair's resources only. All three EC2 actions support
+// resource-level permissions (Service Authorization Reference, Amazon EC2), so no tag condition
+// is needed.
+func newPairRole(ctx *pulumi.Context, name string, floating *ec2.Eip, members []*pairMember, routes []PairRoute, parent pulumi.ResourceOption) (*SessionManagerProfile, *iam.RolePolicy, error) {
+	profile, err := NewSessionManagerProfile(ctx, name+"-pair", parent)
+	if err != nil {
+		return nil, nil, err
+	}
+	enis := pulumi.StringArray{}
+	for _, m := range members {
+		enis = append(enis, m.eni.Arn)
+	}
+	tables := pulumi.StringArray{}
+	for _, r := range routes {
+		tables = append(tables, r.RouteTableArn)
+	}
+	document := pulumi.All(enis, floating.Arn, tables).ApplyT(func(v []any) (string, error) {
+		eniArns, eipArn, tableArns := v[0].([]string), v[1].(string), v[2].([]string)
+		b, err := json.Marshal(map[string]any{
+			"Version": "2012-10-17",
+			"Statement": []map[string]any{
+				{"Sid": "ClaimFloatingAddress", "Effect": "Allow", "Action": "ec2:AssignPrivateIpAddresses", "Resource": eniArns},
+				{"Sid": "MoveElasticIp", "Effect": "Allow", "Action": "ec2:AssociateAddress", "Resource": append([]string{eipArn}, eniArns...)},
+				{"Sid": "MoveDefaultRoutes", "Effect": "Allow", "Action": "ec2:ReplaceRoute", "Resource": tableArns},
+			},
+		})
+		return string(b), err
+	}).(pulumi.StringOutput)
+	policy, err := iam.NewRolePolicy(ctx, name+"-pair", &iam.RolePolicyArgs{
+		Role:   profile.RoleName,
+		Policy: document,
+	}, parent)
+	if err != nil {
+		return nil, nil, fmt.Errorf("compute: NAT pair role policy: %w", err)
+	}
+	return profile, policy, nil
+}
+
+// newMemberAlarms brings a failed member back without anyone acting: the EC2 recover action when
+// AWS's own system check fails (hardware, host), a reboot when the instance's check fails
+// (kernel hang, exhausted memory). keepalived then makes the member standby; the NAT does not move back.
+func newMemberAlarms(ctx *pulumi.Context, member, region string, instance *ec2.Instance, parent pulumi.ResourceOption) error {
+	for _, a := range []struct{ suffix, metric, action, why string }{
+		{"system-check", "StatusCheckFailed_System", "recover", "AWS host or hardware fault: recover the member onto other hardware"},
+		{"instance-check", "StatusCheckFailed_Instance", "reboot", "member unresponsive (kernel, memory): reboot it"},
+	} {
+		if _, err := cloudwatch.NewMetricAlarm(ctx, member+"-"+a.suffix, &cloudwatch.MetricAlarmArgs{
+			AlarmDescription:   pulumi.String(member + ": " + a.why + "; the pair runs on the other member meanwhile"),
+			Namespace:          pulumi.String("AWS/EC2"),
+			MetricName:         pulumi.String(a.metric),
+			Dimensions:         pulumi.StringMap{"InstanceId": instance.ID()},
+			Statistic:          pulumi.String("Maximum"),
+			Period:             pulumi.Int(60),
+			EvaluationPeriods:  pulumi.Int(2),
+			Threshold:          pulumi.Float64(0),
+			ComparisonOperator: pulumi.String("GreaterThanThreshold"),
+			AlarmActions:       pulumi.Array{pulumi.Sprintf("arn:aws:automate:%s:ec2:%s", region, a.action)},
+		}, parent); err != nil {
+			return fmt.Errorf("compute: NAT pair alarm %s-%s: %w", member, a.suffix, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,177 @@
+package compute
+
+import (
+	"bytes"
+	_ "embed"
+	"fmt"
+	"strings"
+	"text/template"
+)
+
+// NatPairMember is what one member of a NAT pair needs at boot. Plain values: the program
+// renders it once every id is known.
+type NatPairMember struct {
+	Region          string   // for the AWS CLI
+	VpcCidr         string   // what is forwarded and translated
+	FloatingIP      string   // the NAT's identity address (natPrivateIp), a secondary address that moves
+	SubnetPrefixLen int      // of the public subnet, for `ip addr add FloatingIP/len`
+	SelfIP, PeerIP  string   // the two members' fixed primary addresses
+	SelfENI         string   // this member's network interface id
+	AllocationID    string   // the NAT's (floating) Elastic IP allocation id
+	RouteTableIDs   []string // private route tables this NAT serves
+	StartsActive    bool     // higher VRRP priority: takes the identity on a fresh pair
+	VirtualRouterID int      // VRRP VRID, unique per pair in the VPC (1 + NAT index)
+}
+
+// The member's files, as installed. Tests and the network twin run these very bytes.
+var (
+	//go:embed pair/nat-pair-setup.sh
+	NatPairSetupScript string
+	//go:embed pair/nat-pair-notify.sh
+	NatPairNotifyScript string
+	//go:embed pair/nat-pair-health.sh
+	NatPairHealthScript string
+	//go:embed pair/keepalived.conf
+	natPairKeepalivedTemplate string
+	//go:embed pair/conntrackd.conf
+	natPairConntrackdTemplate string
+)
+
+// Where a member's files go. The twin takes each one back out of the user data by its path.
+const (
+	NatPairEnvPath         = "/usr/local/etc/nat-pair.env"
+	NatPairSetupPath       = "/usr/local/sbin/nat-pair-setup"
+	NatPairNotifyPath      = "/usr/local/sbin/nat-pair-notify"
+	NatPairHealthPath      = "/usr/local/sbin/nat-pair-health"
+	NatPairKeepalivedPath  = "/etc/keepalived/keepalived.conf"
+	NatPairConntrackdPath  = "/etc/conntrackd/conntrackd.conf"
+	NatPairRunDir          = "/run/nat-pair"
+	NatPairSyncPort        = 3780
+	natPairActivePriority  = 150
+	natPairStandbyPriority = 100
+)
+
+// NatPairFile is one file the member user data writes.
+type NatPairFile struct {
+	Path    string
+	Mode    string
+	Content string
+}
+
+// NatPairFiles lists the files a member installs, in the order the user data writes them.
+func NatPairFiles(m NatPairMember) []NatPairFile {
+	return []NatPairFile{
+		{NatScriptPath, "0755", NatBootScript},
+		{NatPairSetupPath, "0755", NatPairSetupScript},
+		{NatPairNotifyPath, "0755", NatPairNotifyScript},
+		{NatPairHealthPath, "0755", NatPairHealthScript},
+		{NatPairEnvPath, "0644", natPairEnv(m)},
+		{NatPairKeepalivedPath, "0644", renderPairTemplate(natPairKeepalivedTemplate, m)},
+		{NatPairConntrackdPath, "0644", renderPairTemplate(natPairConntrackdTemplate, m)},
+		{"/etc/systemd/system/" + NatUnitName, "0644", natPairUnit},
+		{"/etc/systemd/system/conntrackd.service.d/nat-pair.conf", "0644", natPairConntrackdDropIn},
+		{"/etc/systemd/system/keepalived.service.d/nat-pair.conf", "0644", natPairKeepalivedDropIn},
+	}
+}
+
+// natPairEnv is the settings file every member script reads.
+func natPairEnv(m NatPairMember) string {
+	return fmt.Sprintf(`NAT_REGION=%s
+NAT_VPC_CIDR=%s
+NAT_FLOATING_IP=%s
+NAT_PREFIX_LEN=%d
+NAT_SELF_IP=%s
+NAT_PEER_IP=%s
+NAT_SELF_ENI=%s
+NAT_ALLOCATION_ID=%s
+NAT_ROUTE_TABLE_IDS="%s"
+NAT_RUN_DIR=%s
+NAT_CONNTRACKD_CONF=%s
+`, m.Region, m.VpcCidr, m.FloatingIP, m.SubnetPrefixLen, m.SelfIP, m.PeerIP, m.SelfENI, m.AllocationID,
+		strings.Join(m.RouteTableIDs, " "), NatPairRunDir, NatPairConntrackdPath)
+}
+
+func renderPairTemplate(text string, m NatPairMember) string {
+	priority := natPairStandbyPriority
+	if m.StartsActive {
+		priority = natPairActivePriority
+	}
+	var out bytes.Buffer
+	err := template.Must(template.New("").Option("missingkey=error").Parse(text)).Execute(&out, map[string]any{
+		"SelfIP": m.SelfIP, "PeerIP": m.PeerIP, "VirtualRouterID": m.VirtualRouterID, "Priority": priority,
+		"RunDir": NatPairRunDir, "HealthPath": NatPairHealthPath, "NotifyPath": NatPairNotifyPath,
+		"SyncPort": NatPairSyncPort,
+	})
+	if err != nil {
+		panic(err) // the templates are embedded: a failure is a bug caught by the tests
+	}
+	return out.String()
+}
+
+// systemd: the boot script first (ruleset and keepalived's interface file), then conntrackd,
+// then keepalived, whose first notify needs conntrackd's socket.
+const (
+	natPairUnit = `[Unit]
+Description=NAT pair member: IPv4 forwarding, SNAT to the floating address and forward filter
+Wants=network-online.target
+After=network-online.target
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=` + NatPairSetupPath + `
+
+[Install]
+WantedBy=multi-user.target
+`
+	natPairConntrackdDropIn = `[Unit]
+After=` + NatUnitName + `
+Requires=` + NatUnitName + `
+`
+	natPairKeepalivedDropIn = `[Unit]
+After=` + NatUnitName + ` conntrackd.service
+Requires=` + NatUnitName + ` conntrackd.service
+`
+)
+
+// natPairPackages are what a member needs; the AMI may lack some.
+const natPairPackages = "nftables keepalived conntrack-tools"
+
+// NatPairUserData renders a member's user data: packages the AMI lacks (through the member's own
+// Elastic IP, with swap and retries), every file by heredoc, then the units in order.
+func NatPairUserData(m NatPairMember) string {
+	var b strings.Builder
+	b.WriteString("#!/bin/bash\n# NAT pair member boot configuration, rendered by the nat-instance Pulumi program.\nset -euo pipefail\n\n")
+	b.WriteString(packageInstall("command -v nft >/dev/null && command -v keepalived >/dev/null && command -v conntrackd >/dev/null", natPairPackages) + "\n")
+	for _, f := range NatPairFiles(m) {
+		marker := heredocMarker(f.Path)
+		fmt.Fprintf(&b, "\ninstall -d -m 0755 \"$(dirname %[1]s)\"\ncat >%[1]s <<'%[2]s'\n%[3]s%[2]s\nchmod %[4]s %[1]s\n",
+			f.Path, marker, f.Content, f.Mode)
+	}
+	b.WriteString("\nsystemctl daemon-reload\nsystemctl enable " + NatUnitName + " conntrackd.service keepalived.service\n")
+	b.WriteString("systemctl start " + NatUnitName + "\nsystemctl restart conntrackd.service\nsystemctl restart keepalived.service\n")
+	return b.String()
+}
+
+// heredocMarker is the heredoc delimiter of the file at path, unique per path:
+// /etc/keepalived/keepalived.conf -> NAT_PAIR_ETC_KEEPALIVED_KEEPALIVED_CONF.
+func heredocMarker(path string) string {
+	return "NAT_PAIR" + strings.ToUpper(strings.NewReplacer("/", "_", ".", "_", "-", "_").Replace(path))
+}
+
+// HeredocFile returns the content a user data's `cat >path <<'MARKER'` heredoc writes.
+func HeredocFile(userData, path string) (string, bool) {
+	_, rest, ok := strings.Cut(userData, "\ncat >"+path+" <<'")
+	if !ok {
+		return "", false
+	}
+	marker, body, ok := strings.Cut(rest, "'\n")
+	if !ok {
+		return "", false
+	}
+	content, _, ok := strings.Cut(body, "\n"+marker+"\n")
+	if !ok {
+		return "", false
+	}
+	return content + "\n", true
+}

@@ -1,0 +1,160 @@
+package compute
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func testMember(startsActive bool) NatPairMember {
+	return NatPairMember{
+		Region: "eu-west-3", VpcCidr: "10.40.0.0/16", FloatingIP: "10.40.1.100", SubnetPrefixLen: 24,
+		SelfIP: "10.40.1.101", PeerIP: "10.40.1.102", SelfENI: "eni-0a", AllocationID: "eipalloc-0f",
+		RouteTableIDs: []string{"rtb-1", "rtb-2"}, StartsActive: startsActive, VirtualRouterID: 1,
+	}
+}
+
+// Every file comes back out of the user data byte for byte, by its path, and the whole user
+// data is valid bash.
+func TestNatPairUserDataWritesEveryFile(t *testing.T) {
+	m := testMember(true)
+	ud := NatPairUserData(m)
+	for _, f := range NatPairFiles(m) {
+		got, ok := HeredocFile(ud, f.Path)
+		if !ok || got != f.Content {
+			t.Errorf("%s: heredoc gives %q (found %v), want the file's bytes", f.Path, got, ok)
+		}
+		if !strings.Contains(ud, "\nchmod "+f.Mode+" "+f.Path+"\n") {
+			t.Errorf("%s: no chmod %s", f.Path, f.Mode)
+		}
+	}
+	if out, err := exec.Command("bash", "-n", "-c", ud).CombinedOutput(); err != nil {
+		t.Fatalf("user data is not valid bash: %v\n%s", err, out)
+	}
+	if got, _ := HeredocFile(ud, NatScriptPath); got != NatBootScript {
+		t.Error("the single NAT's boot script is not installed unchanged")
+	}
+	for _, want := range []string{"dnf -y -q install nftables keepalived conntrack-tools", "swapon /swapfile-nat-instance",
+		"for attempt in 1 2 3 4 5 6", "systemctl enable nat-instance.service conntrackd.service keepalived.service"} {
+		if !strings.Contains(ud, want) {
+			t.Errorf("user data lacks %q", want)
+		}
+	}
+}
+
+// The priority decides only who starts active: both members are BACKUP with nopreempt.
+func TestNatPairKeepalivedConfig(t *testing.T) {
+	active, _ := HeredocFile(NatPairUserData(testMember(true)), NatPairKeepalivedPath)
+	standby, _ := HeredocFile(NatPairUserData(testMember(false)), NatPairKeepalivedPath)
+	for _, want := range []string{"state BACKUP\n", "\tnopreempt\n", "unicast_src_ip 10.40.1.101\n", "\t\t10.40.1.102\n",
+		"virtual_router_id 1\n", "enable_script_security", "script_user root", `script "/usr/local/sbin/nat-pair-health"`,
+		`notify "/usr/local/sbin/nat-pair-notify"`, "include /run/nat-pair/keepalived-interface.conf"} {
+		if !strings.Contains(active, want) || !strings.Contains(standby, want) {
+			t.Errorf("keepalived.conf lacks %q", want)
+		}
+	}
+	if !strings.Contains(active, "priority 150\n") || !strings.Contains(standby, "priority 100\n") {
+		t.Errorf("priorities: active\n%s\nstandby\n%s", active, standby)
+	}
+	conf, _ := HeredocFile(NatPairUserData(testMember(true)), NatPairConntrackdPath)
+	for _, want := range []string{"Mode FTFW", "IPv4_address 10.40.1.101\n", "IPv4_Destination_Address 10.40.1.102\n",
+		"Port 3780\n", "LockFile /run/nat-pair/conntrackd.lock", "Path /run/nat-pair/conntrackd.ctl"} {
+		if !strings.Contains(conf, want) {
+			t.Errorf("conntrackd.conf lacks %q", want)
+		}
+	}
+}
+
+// The notify script's takeover order, run against recording stand-ins of its commands:
+// conntrackd's primary-backup steps first, then the local address, then the AWS calls (the
+// address before the Elastic IP; the routes at the same time, in any order).
+func TestNatPairNotifyOrder(t *testing.T) {
+	dir := t.TempDir()
+	record := filepath.Join(dir, "calls")
+	for _, tool := range []string{"aws", "conntrackd", "ip", "logger"} {
+		stub := "#!/bin/bash\necho \"" + tool + " $*\" >>" + record + "\n"
+		if tool == "ip" {
+			stub += "[ \"$1\" = -4 ] && echo 'default via 10.40.1.1 dev ens5'\n"
+		}
+		if err := os.WriteFile(filepath.Join(dir, tool), []byte(stub), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := strings.ReplaceAll(natPairEnv(testMember(true)), "NAT_RUN_DIR="+NatPairRunDir, "NAT_RUN_DIR="+dir)
+	envFile := filepath.Join(dir, "env")
+	if err := os.WriteFile(envFile, []byte(env), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		state string
+		want  []string
+	}{
+		{"MASTER", []string{
+			"conntrackd -C /etc/conntrackd/conntrackd.conf -c",
+			"conntrackd -C /etc/conntrackd/conntrackd.conf -f",
+			"conntrackd -C /etc/conntrackd/conntrackd.conf -R",
+			"conntrackd -C /etc/conntrackd/conntrackd.conf -B",
+			"ip addr replace 10.40.1.100/24 dev ens5",
+			"aws --region eu-west-3 ec2 assign-private-ip-addresses --network-interface-id eni-0a --private-ip-addresses 10.40.1.100 --allow-reassignment",
+			"aws --region eu-west-3 ec2 associate-address --allocation-id eipalloc-0f --network-interface-id eni-0a --private-ip-address 10.40.1.100 --allow-reassociation",
+			"aws --region eu-west-3 ec2 replace-route --route-table-id rtb-1 --destination-cidr-block 0.0.0.0/0 --network-interface-id eni-0a",
+			"aws --region eu-west-3 ec2 replace-route --route-table-id rtb-2 --destination-cidr-block 0.0.0.0/0 --network-interface-id eni-0a",
+		}},
+		{"BACKUP", []string{"ip addr del 10.40.1.100/24 dev ens5", "conntrackd -C /etc/conntrackd/conntrackd.conf -n"}},
+		{"FAULT", []string{"ip addr del 10.40.1.100/24 dev ens5", "conntrackd -C /etc/conntrackd/conntrackd.conf -n"}},
+	} {
+		os.Remove(record)
+		cmd := exec.Command("bash", "-c", NatPairNotifyScript, "nat-pair-notify", "INSTANCE", "nat", tc.state, "150")
+		cmd.Env = append(os.Environ(), "PATH="+dir+":"+os.Getenv("PATH"), "NAT_PAIR_ENV="+envFile)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v\n%s", tc.state, err, out)
+		}
+		data, _ := os.ReadFile(record)
+		var calls []string
+		for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+			if !strings.HasPrefix(line, "logger ") && !strings.HasPrefix(line, "ip -4 route") {
+				calls = append(calls, line)
+			}
+		}
+		if tc.state == "MASTER" && len(calls) == len(tc.want) {
+			calls = inOrderOf(calls, tc.want, 5)
+		}
+		if strings.Join(calls, "\n") != strings.Join(tc.want, "\n") {
+			t.Errorf("%s: calls\n%s\nwant\n%s", tc.state, strings.Join(calls, "\n"), strings.Join(tc.want, "\n"))
+		}
+	}
+}
+
+// inOrderOf puts the calls from index from on in want's order when that keeps the assign call
+// before the associate call: the order concurrent calls may come in.
+func inOrderOf(calls, want []string, from int) []string {
+	assign, associate := -1, -1
+	for i, c := range calls {
+		switch {
+		case strings.Contains(c, " assign-private-ip-addresses "):
+			assign = i
+		case strings.Contains(c, " associate-address "):
+			associate = i
+		}
+	}
+	if assign > associate {
+		return calls // the Elastic IP followed an address not yet there: keep the wrong order visible
+	}
+	rest := map[string]bool{}
+	for _, c := range calls[from:] {
+		rest[c] = true
+	}
+	out := append([]string(nil), calls[:from]...)
+	for _, w := range want[from:] {
+		if rest[w] {
+			out = append(out, w)
+			delete(rest, w)
+		}
+	}
+	for c := range rest {
+		out = append(out, c)
+	}
+	return out
+}

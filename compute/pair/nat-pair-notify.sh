@@ -1,0 +1,66 @@
+#!/bin/bash
+# keepalived's notify script: keepalived runs it as `nat-pair-notify INSTANCE NAME STATE PRIORITY`,
+# and with state MASTER_RX_LOWER_PRI when the active member hears another active one after the two
+# could not hear each other: both took the identity, the higher priority takes it back.
+# MASTER: conntrack-tools' primary-backup order (commit the synced connections to the kernel
+# before any packet arrives, then resync and send the table to the peer), THEN take the NAT's
+# identity: the floating address locally, then in EC2 (address, Elastic IP, routes).
+# BACKUP/FAULT: drop the floating address locally and ask the peer for its table.
+set -uo pipefail
+PATH=${PATH:+$PATH:}/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+
+. "${NAT_PAIR_ENV:-/usr/local/etc/nat-pair.env}"
+state=${3:-}
+log() { logger -t nat-pair-notify -- "$*" 2>/dev/null || true; echo "nat-pair-notify: $*" >&2; }
+ctd() { conntrackd -C "$NAT_CONNTRACKD_CONF" "$@" || log "conntrackd $* failed"; }
+
+# keepalived starts notify scripts without waiting: one transition at a time, in order.
+exec 9>"$NAT_RUN_DIR/notify.lock"
+flock 9
+
+# Bounded retries: an API call that keeps failing is logged and the next one still runs.
+aws_retry() {
+	local attempt
+	for attempt in 1 2 3 4 5; do
+		aws --region "$NAT_REGION" ec2 "$@" >/dev/null && return 0
+		log "aws ec2 $1 failed (attempt $attempt)"
+		sleep "$attempt"
+	done
+	return 1
+}
+
+iface=$(ip -4 route show default | awk '{for (i = 1; i < NF; i++) if ($i == "dev") { print $(i + 1); exit }}')
+case $state in
+MASTER | MASTER_RX_LOWER_PRI)
+	log "becoming active ($state)"
+	ctd -c
+	ctd -f
+	ctd -R
+	ctd -B
+	ip addr replace "$NAT_FLOATING_IP/$NAT_PREFIX_LEN" dev "$iface"
+	# The address must be on this interface before the Elastic IP can follow it; the routes
+	# depend on nothing: they move at the same time, each call taking about a second.
+	{
+		aws_retry assign-private-ip-addresses --network-interface-id "$NAT_SELF_ENI" \
+			--private-ip-addresses "$NAT_FLOATING_IP" --allow-reassignment
+		aws_retry associate-address --allocation-id "$NAT_ALLOCATION_ID" --network-interface-id "$NAT_SELF_ENI" \
+			--private-ip-address "$NAT_FLOATING_IP" --allow-reassociation
+	} &
+	for rtb in $NAT_ROUTE_TABLE_IDS; do
+		aws_retry replace-route --route-table-id "$rtb" --destination-cidr-block 0.0.0.0/0 \
+			--network-interface-id "$NAT_SELF_ENI" &
+	done
+	wait
+	log "active: $NAT_FLOATING_IP, Elastic IP and routes moved to $NAT_SELF_ENI"
+	;;
+BACKUP | FAULT | STOP)
+	log "now $state"
+	ip addr del "$NAT_FLOATING_IP/$NAT_PREFIX_LEN" dev "$iface" 2>/dev/null
+	[ "$state" = STOP ] || ctd -n
+	;;
+*)
+	log "unknown state '$state'"
+	exit 1
+	;;
+esac
+exit 0

@@ -1,0 +1,44 @@
+#!/bin/bash
+# Turns a member of a NAT pair into a NAT that translates to the pair's floating address.
+# Runs at every boot (systemd unit nat-instance.service), before conntrackd and keepalived.
+# The single NAT's script does the work (forwarding, filter, MSS clamp); this one then swaps its
+# masquerade for SNAT to the floating address in one nft transaction: masquerade would use this
+# member's own address, which the other member cannot take over. The member's own traffic
+# (packages, AWS API calls through its own Elastic IP) is never translated.
+set -euo pipefail
+
+fail() {
+	echo "nat-pair-setup: $*" >&2
+	exit 1
+}
+
+env_file=${NAT_PAIR_ENV:-/usr/local/etc/nat-pair.env}
+[ -r "$env_file" ] || fail "$env_file not found: the user data writes it"
+# shellcheck source=/dev/null
+. "$env_file"
+for var in NAT_VPC_CIDR NAT_FLOATING_IP NAT_SELF_IP NAT_RUN_DIR; do
+	[ -n "${!var:-}" ] || fail "$var is not set in $env_file"
+done
+
+/usr/local/sbin/nat-instance-setup "$NAT_VPC_CIDR"
+iface=$(ip -4 route show default | awk '{for (i = 1; i < NF; i++) if ($i == "dev") { print $(i + 1); exit }}')
+[ -n "$iface" ] || fail "no IPv4 default route"
+
+nft -f - <<NFT || fail "nft rejected the SNAT rule for $NAT_FLOATING_IP"
+flush chain ip nat_instance postrouting
+add rule ip nat_instance postrouting oifname "$iface" ip saddr $NAT_VPC_CIDR ip saddr != $NAT_SELF_IP ip daddr != $NAT_VPC_CIDR snat to $NAT_FLOATING_IP
+NFT
+
+# During a takeover the two directions of a flow briefly take different members (the address
+# moves before the routes), and a member adopts flows whose sequence numbers it has not seen:
+# strict TCP window tracking would call their packets invalid, leave them untranslated and the
+# member's own stack would answer them with resets. Liberal tracking still checks resets.
+sysctl_file=/etc/sysctl.d/91-nat-pair.conf
+echo "net.netfilter.nf_conntrack_tcp_be_liberal = 1" >"$sysctl_file"
+sysctl -q -p "$sysctl_file" >/dev/null || fail "could not apply $sysctl_file"
+
+# keepalived and conntrackd name the interface; it is known only now.
+install -d -m 0755 "$NAT_RUN_DIR"
+echo "\$NAT_IFACE=$iface" >"$NAT_RUN_DIR/keepalived-interface.conf"
+sed -i "s/^\([[:space:]]*Interface\) .*/\1 $iface/" "$NAT_CONNTRACKD_CONF"
+echo "nat-pair-setup: translating $NAT_VPC_CIDR to $NAT_FLOATING_IP out of $iface"

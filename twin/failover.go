@@ -1,0 +1,421 @@
+package twin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strings"
+	"time"
+
+	"nat-instance/compute"
+)
+
+// Bounds of the fault matrix's waits. keepalived declares a silent peer dead after 3 adverts
+// (3 s) and a failing health check after 2 runs (2 s); the notify script then makes three or
+// more EC2 calls of AWSCallDelay each.
+// The limits are generous: a loaded machine stretches every step, and only a limit that is
+// never reached on a healthy run keeps the checks meaningful.
+const (
+	failoverLimit = 45 * time.Second
+	syncLimit     = 30 * time.Second
+	// quietWindow is how long "nothing moves" is watched: more than keepalived's master-down
+	// interval (3 adverts + skew) plus a takeover's EC2 calls.
+	quietWindow = 6 * time.Second
+)
+
+// The fault matrix's flows: bulk transfers (uploads and downloads) and idle-then-active
+// connections, 20 TCP in all, plus a UDP flow per private instance.
+const (
+	bulkFlows = 12
+	idleFlows = 8
+)
+
+// PairChecks are issue 7's checks of NAT pairs, each on a twin of its own.
+func PairChecks() []Check {
+	return []Check{
+		{Name: "pair: the active member dies: new connections work again, through the same Elastic IP", Run: pairThen(checkActiveDies)},
+		{Name: "pair: established connections survive the active member's death", Run: pairThen(checkConnectionsSurvive)},
+		{Name: "pair: the dead member returns as standby, the NAT stays, a second failover keeps connections", Run: pairThen(checkMemberReturns)},
+		{Name: "pair: the standby dies: nothing changes", Run: pairThen(checkStandbyDies)},
+		{Name: "pair: a planned roll-out (standby replaced, handover, the other replaced) keeps connections", Run: pairThen(checkPlannedRollout)},
+		{Name: "pair: keepalived crashes on the active member: failover, connections kept", Run: pairThen(activeFault("keepalived killed", killKeepalived, true))},
+		{Name: "pair: the active member stops forwarding: failover, connections kept", Run: pairThen(activeFault("ip_forward=0", forwardingOff, true))},
+		// Without its nat chains the kernel stops translating even established flows: until the
+		// health check fails (2 s), the member answers returning packets with resets.
+		{Name: "pair: the active member loses its ruleset: failover", Run: pairThen(activeFault("nat_instance table deleted", rulesetDeleted, false))},
+		{Name: "pair: the members cannot hear each other: traffic flows, one owner in the end", Run: pairThen(checkSplitBrain)},
+		{Name: "negative control: with conntrackd stopped, established connections do not survive", Run: pairThen(checkWithoutConntrackd)},
+	}
+}
+
+// pairThen serves the flows' services on the internet host and boots every pair first.
+func pairThen(check func(context.Context, *Twin, Pair) error) func(context.Context, *Twin, Expectation) error {
+	return func(ctx context.Context, t *Twin, _ Expectation) error {
+		if err := ipIn(ctx, t.internet(), "addr", "add", downloadHost.String()+"/32", "dev", "net0"); err != nil {
+			return err
+		}
+		if err := t.listen(t.internet(), netip.AddrPortFrom(InternetHost, flowPort), serveEcho); err != nil {
+			return err
+		}
+		if err := t.listen(t.internet(), netip.AddrPortFrom(downloadHost, flowPort), serveDownload); err != nil {
+			return err
+		}
+		var udp net.PacketConn
+		if err := inNamespace(t.internet(), func() (err error) {
+			udp, err = net.ListenPacket("udp4", netip.AddrPortFrom(InternetHost, udpPort).String())
+			return err
+		}); err != nil {
+			return err
+		}
+		defer udp.Close()
+		go serveUDPAddress(udp)
+		if err := t.StartPairs(ctx); err != nil {
+			return t.withMemberLogs(err)
+		}
+		return t.withMemberLogs(check(ctx, t, t.topo.Pairs[0]))
+	}
+}
+
+// withMemberLogs adds what the members printed to a failure.
+func (t *Twin) withMemberLogs(err error) error {
+	if err == nil {
+		return nil
+	}
+	for _, p := range t.topo.Pairs {
+		for _, m := range p.Members {
+			t.logf("--- %s printed:\n%s", m, t.MemberLog(m))
+		}
+	}
+	return err
+}
+
+func (p Pair) other(member string) string {
+	if p.Members[0] == member {
+		return p.Members[1]
+	}
+	return p.Members[0]
+}
+
+// active is the member EC2 says holds the identity.
+func (t *Twin) active(p Pair) (active, standby string) {
+	owner, _ := t.Owner(p)
+	return owner, p.other(owner)
+}
+
+// waitNewConnections measures how long after since every private instance the pair serves can
+// open a new connection to the internet again, then checks each leaves as the pair's Elastic IP.
+func (t *Twin) waitNewConnections(ctx context.Context, p Pair, since time.Time) (time.Duration, error) {
+	var took time.Duration
+	for _, inst := range t.servedBy(p) {
+		err := poll(ctx, failoverLimit, func() bool {
+			c, err := t.dial(inst.Name, netip.Addr{}, netip.AddrPortFrom(InternetHost, 80))
+			if err == nil {
+				c.Close()
+			}
+			return err == nil
+		})
+		if err != nil {
+			return 0, fmt.Errorf("%s: no new connection within %v of the fault", inst.Name, failoverLimit)
+		}
+		took = max(took, time.Since(since))
+		seen, err := t.CheckIP(ctx, inst.Name)
+		if err != nil || seen != p.ElasticIP {
+			return 0, fmt.Errorf("%s leaves as %v (%v), want the NAT's Elastic IP %s", inst.Name, seen, err, p.ElasticIP)
+		}
+	}
+	return took, nil
+}
+
+// waitSynced waits until a member's conntrackd holds at least n of the flows
+// in its external cache (TCP and UDP, to the echo and download services): what it would
+// commit on a takeover.
+func (t *Twin) waitSynced(ctx context.Context, member string, n int) error {
+	var got int
+	err := poll(ctx, syncLimit, func() bool {
+		out, err := t.InMember(ctx, member, "conntrackd", "-C", compute.NatPairConntrackdPath, "-e")
+		got = strings.Count(out, fmt.Sprintf("dport=%d ", flowPort)) + strings.Count(out, fmt.Sprintf("dport=%d ", udpPort))
+		return err == nil && got >= n
+	})
+	if err != nil {
+		return fmt.Errorf("%s's conntrackd holds %d of the %d flows after %v", member, got, n, syncLimit)
+	}
+	t.logf("%s's conntrackd holds the %d flows (external cache)", member, got)
+	return nil
+}
+
+// failOverWithFlows opens the flows, lets the standby sync them, applies fault to the active
+// member and reports the recovery time and how the flows came through.
+func (t *Twin) failOverWithFlows(ctx context.Context, p Pair, fault func(context.Context, *Twin, string) error) (time.Duration, FlowReport, error) {
+	active, standby := t.active(p)
+	flows, err := t.OpenFlows(ctx, p, bulkFlows, idleFlows)
+	if err != nil {
+		return 0, FlowReport{}, err
+	}
+	if err := t.waitSynced(ctx, standby, len(flows.Flows)); err != nil {
+		return 0, flows.Finish(), err
+	}
+	before := flows.Progress()
+	start := time.Now()
+	if err := fault(ctx, t, active); err != nil {
+		return 0, flows.Finish(), err
+	}
+	took, err := t.waitNewConnections(ctx, p, start)
+	if err == nil {
+		_, err = t.WaitOwner(ctx, p, standby, failoverLimit)
+		t.logf(figurePrefix+": the identity was whole on %s %.1f s after the fault", standby, time.Since(start).Seconds())
+	}
+	if err == nil {
+		_ = flows.WaitProgress(ctx, before, failoverLimit) // a stalled flow shows in the report
+	}
+	report := flows.Finish()
+	t.logf("flows across the failover: %s", report)
+	return took, report, err
+}
+
+// figurePrefix starts every transcript line that carries a measured figure.
+const figurePrefix = "measured"
+
+// Figures collects the measured figures of the checks' transcripts, each with its check.
+func Figures(results []Result) []string {
+	var out []string
+	for _, r := range results {
+		for line := range strings.Lines(r.Transcript) {
+			if strings.HasPrefix(line, figurePrefix) {
+				out = append(out, fmt.Sprintf("%s: %s", r.Check, strings.TrimSpace(line)))
+			}
+		}
+	}
+	return out
+}
+
+func killMember(ctx context.Context, t *Twin, member string) error { return t.KillMember(ctx, member) }
+
+func checkActiveDies(ctx context.Context, t *Twin, p Pair) error {
+	active, _ := t.active(p)
+	start := time.Now()
+	if err := t.KillMember(ctx, active); err != nil {
+		return err
+	}
+	took, err := t.waitNewConnections(ctx, p, start)
+	if err != nil {
+		return err
+	}
+	t.logf(figurePrefix+": %.1f s from the active member's death to the first new connection (AWS calls %v each)",
+		took.Seconds(), t.opts.awsCallDelay())
+	return nil
+}
+
+func checkConnectionsSurvive(ctx context.Context, t *Twin, p Pair) error {
+	took, report, err := t.failOverWithFlows(ctx, p, killMember)
+	if err != nil {
+		return err
+	}
+	t.logf(figurePrefix+": %.1f s to the first new connection; %s", took.Seconds(), report)
+	return report.Err()
+}
+
+func checkMemberReturns(ctx context.Context, t *Twin, p Pair) error {
+	first, second := t.active(p)
+	flows, err := t.openSyncedFlows(ctx, p, second)
+	if err != nil {
+		return err
+	}
+	defer flows.Close()
+	if err := t.KillMember(ctx, first); err != nil {
+		return err
+	}
+	if _, err := t.WaitOwner(ctx, p, second, failoverLimit); err != nil {
+		return err
+	}
+	if err := t.ReviveMember(ctx, first); err != nil {
+		return err
+	}
+	// Back as standby: it re-syncs the table (conntrackd -n on BACKUP) and takes nothing back.
+	if err := t.waitSynced(ctx, first, len(flows.Flows)); err != nil {
+		return err
+	}
+	if err := t.holdsStill(ctx, p, second); err != nil {
+		return err
+	}
+	before := flows.Progress()
+	if err := t.KillMember(ctx, second); err != nil {
+		return err
+	}
+	if _, err := t.WaitOwner(ctx, p, first, failoverLimit); err != nil {
+		return err
+	}
+	if err := flows.WaitProgress(ctx, before, failoverLimit); err != nil {
+		return fmt.Errorf("bulk flows stalled after the second failover: %w", err)
+	}
+	report := flows.Finish()
+	t.logf("flows across two failovers: %s", report)
+	return report.Err()
+}
+
+// holdsStill watches the pair for quietWindow: the identity must stay whole on owner and no
+// member may call EC2.
+func (t *Twin) holdsStill(ctx context.Context, p Pair, owner string) error {
+	calls := len(t.APICalls())
+	deadline := time.Now().Add(quietWindow)
+	for time.Now().Before(deadline) {
+		if now, whole := t.Owner(p); !whole || now != owner {
+			return fmt.Errorf("the identity moved from %s (now %q, whole %v)", owner, now, whole)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	if extra := t.APICalls()[calls:]; len(extra) > 0 {
+		return fmt.Errorf("members called EC2 while nothing was wrong: %v", extra)
+	}
+	t.logf("for %v the identity stayed on %s and nobody called EC2", quietWindow, owner)
+	return nil
+}
+
+func checkStandbyDies(ctx context.Context, t *Twin, p Pair) error {
+	active, standby := t.active(p)
+	flows, err := t.OpenFlows(ctx, p, bulkFlows, idleFlows)
+	if err != nil {
+		return err
+	}
+	before := flows.Progress()
+	if err := t.KillMember(ctx, standby); err != nil {
+		flows.Close()
+		return err
+	}
+	errs := []error{t.holdsStill(ctx, p, active), flows.WaitProgress(ctx, before, failoverLimit)}
+	report := flows.Finish()
+	t.logf("flows while the standby died: %s", report)
+	return errors.Join(append(errs, report.Err())...)
+}
+
+// activeFault applies fault to the active member (whose namespace stays) and checks the pair
+// fails over, and when keeps, that every connection survives.
+func activeFault(what string, fault func(context.Context, *Twin, string) error, keeps bool) func(context.Context, *Twin, Pair) error {
+	return func(ctx context.Context, t *Twin, p Pair) error {
+		took, report, err := t.failOverWithFlows(ctx, p, func(ctx context.Context, t *Twin, active string) error {
+			t.logf("fault on %s: %s", active, what)
+			return fault(ctx, t, active)
+		})
+		if err != nil {
+			return err
+		}
+		t.logf(figurePrefix+" (%s): %.1f s to the first new connection; %s", what, took.Seconds(), report)
+		if !keeps {
+			return nil
+		}
+		return report.Err()
+	}
+}
+
+func killKeepalived(ctx context.Context, t *Twin, member string) error {
+	pids, err := t.processesNamed(ctx, member, "keepalived")
+	if err != nil || len(pids) == 0 {
+		return fmt.Errorf("no keepalived on %s: %v", member, err)
+	}
+	_, err = run(ctx, "kill", append([]string{"-KILL"}, strings.Fields(strings.Trim(fmt.Sprint(pids), "[]"))...)...)
+	return err
+}
+
+func forwardingOff(ctx context.Context, t *Twin, member string) error {
+	return sysctlIn(ctx, t.Namespace(member), "net.ipv4.ip_forward=0")
+}
+
+func rulesetDeleted(ctx context.Context, t *Twin, member string) error {
+	_, err := t.Exec(ctx, member, "nft", "delete", "table", "ip", "nat_instance")
+	return err
+}
+
+// vrrpBlock drops VRRP at the VPC router, between every pair's members.
+const vrrpBlock = `table ip twin_fault {
+	chain forward {
+		type filter hook forward priority filter - 10; policy accept;
+		meta l4proto 112 drop
+	}
+}
+`
+
+func checkSplitBrain(ctx context.Context, t *Twin, p Pair) error {
+	active, standby := t.active(p)
+	if err := nftIn(ctx, t.router(), vrrpBlock); err != nil {
+		return err
+	}
+	t.logf("VRRP dropped between %s and %s", active, standby)
+	// The standby hears nothing, believes the active member dead and takes the identity.
+	if _, err := t.WaitOwner(ctx, p, standby, failoverLimit); err != nil {
+		return fmt.Errorf("while VRRP is blocked: %w", err)
+	}
+	holders, err := t.floatingHolders(ctx, p)
+	t.logf("while VRRP is blocked: EC2 gives the identity to %s; the floating address is configured on %v", standby, holders)
+	if err != nil {
+		return err
+	}
+	if _, err := t.waitNewConnections(ctx, p, time.Now()); err != nil {
+		return fmt.Errorf("while VRRP is blocked: %w", err)
+	}
+	if _, err := run(ctx, "ip", "netns", "exec", t.router(), "nft", "delete", "table", "ip", "twin_fault"); err != nil {
+		return err
+	}
+	t.logf("VRRP flows again")
+	// Both are active; the one that hears a lower priority keeps (and re-takes) the identity,
+	// the other steps back and drops the address.
+	var owner string
+	err = poll(ctx, failoverLimit, func() bool {
+		var whole bool
+		owner, whole = t.Owner(p)
+		holders, err = t.floatingHolders(ctx, p)
+		return whole && err == nil && len(holders) == 1 && holders[0] == owner
+	})
+	if err != nil {
+		return fmt.Errorf("after VRRP returned: EC2 owner %q, floating address on %v", owner, holders)
+	}
+	t.logf("after VRRP returned: one owner, %s (EC2 and the only member with the floating address)", owner)
+	_, err = t.waitNewConnections(ctx, p, time.Now())
+	return err
+}
+
+// floatingHolders lists the members that have the floating address configured.
+func (t *Twin) floatingHolders(ctx context.Context, p Pair) ([]string, error) {
+	var out []string
+	for _, m := range p.Members {
+		addrs, err := t.Exec(ctx, m, "ip", "-4", "-o", "addr", "show", "dev", Interface)
+		if err != nil {
+			return nil, err
+		}
+		if strings.Contains(addrs, " "+p.FloatingIP.String()+"/") {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// checkWithoutConntrackd is check 2 with the standby's conntrackd stopped: it must fail.
+func checkWithoutConntrackd(ctx context.Context, t *Twin, p Pair) error {
+	_, standby := t.active(p)
+	flows, err := t.OpenFlows(ctx, p, bulkFlows, idleFlows)
+	if err != nil {
+		return err
+	}
+	if _, err := t.InMember(ctx, standby, "conntrackd", "-C", compute.NatPairConntrackdPath, "-k"); err != nil {
+		flows.Close()
+		return err
+	}
+	t.logf("conntrackd stopped on %s", standby)
+	active, _ := t.active(p)
+	if err := t.KillMember(ctx, active); err != nil {
+		flows.Close()
+		return err
+	}
+	_, _ = t.WaitOwner(ctx, p, standby, failoverLimit)
+	_ = flows.WaitProgress(ctx, flows.Progress(), 10*time.Second)
+	report := flows.Finish()
+	t.logf("flows without conntrackd: %s", report)
+	if report.Err() == nil {
+		return errors.New("every connection survived without conntrackd: the survival check cannot fail")
+	}
+	return nil
+}
