@@ -197,7 +197,10 @@ func (t *Twin) StartMember(ctx context.Context, name string) error {
 		return err
 	}
 	go t.serveAWS(m.api, name)
+	// A PID namespace of its own, whose first process dies with this one (--kill-child): when it
+	// dies the kernel ends every process of the member, daemons included, whatever happens here.
 	m.anchor = exec.Command("ip", "netns", "exec", ns, "unshare", "--mount", "--propagation", "private",
+		"--pid", "--fork", "--kill-child", "--mount-proc",
 		"bash", "-c", memberStart, "member-start", filepath.Join(dir, "root"))
 	m.anchor.Stdout, m.anchor.Stderr = m.log, m.log
 	m.anchor.SysProcAttr = diesWithUs()

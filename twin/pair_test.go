@@ -8,9 +8,9 @@ import (
 
 // NAT pairs, built from the program's graph: every lab check and the fault matrix of issue 7,
 // each on a twin of its own, for the production stack file (perZone, three pairs) with pairs on
-// and for a single NAT serving two zones.
+// and for a single NAT serving two zones. Not parallel with the other twin tests: its many daemons
+// would stretch their one-second probes on a small machine.
 func TestTwinOfNATPairs(t *testing.T) {
-	t.Parallel()
 	prod, err := mockgraph.StackConfig("..", "prod")
 	if err != nil {
 		t.Fatal(err)
