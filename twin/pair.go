@@ -164,6 +164,11 @@ func (t *Twin) StartMember(ctx context.Context, name string) error {
 	if k < 0 || t.topo.Instances[k].PairFiles == nil {
 		return fmt.Errorf("twin: %s is not a pair member", name)
 	}
+	for _, daemon := range []string{"keepalived", "conntrackd"} {
+		if _, err := exec.LookPath(daemon); err != nil {
+			return fmt.Errorf("twin: NAT pair members need %s (Debian packages keepalived, conntrackd, conntrack)", daemon)
+		}
+	}
 	dir, err := os.MkdirTemp("", "natlab-member-")
 	if err != nil {
 		return err
