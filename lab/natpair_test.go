@@ -340,11 +340,25 @@ func TestNatPairConfigMistakes(t *testing.T) {
 			[]string{`natMemberIps = "10.40.1.12"`, "already used by natMemberIps"}},
 		{"no room after the NAT address", []string{"natHighAvailability", "true", "natPrivateIp", "10.40.1.253"},
 			[]string{`natMemberIps = "10.40.1.255"`, "carved right after the NAT address 10.40.1.253", "give natMemberIps"}},
+		{"pair at the end of a /28 public subnet", []string{"natHighAvailability", "true", "publicSubnetCidr", "10.40.1.0/28", "natPrivateIp", "10.40.1.13"},
+			[]string{`natMemberIps = "10.40.1.15"`, "carved right after the NAT address 10.40.1.13", "10.40.1.4 to 10.40.1.14"}},
 		{"second NAT's members in the first zone", []string{"natHighAvailability", "true", "zoneCount", "2",
 			"natMemberIps", `["10.40.1.11","10.40.1.12","10.40.1.13","10.40.3.14"]`},
 			[]string{`natMemberIps = "10.40.1.13"`, "inside the public subnet of zone 2 10.40.3.0/24"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) { expectConfigError(t, config(tc.kv...), tc.want...) })
+	}
+
+	// A /28 public subnet has room for a pair: the NAT takes its first usable address, the
+	// members the next two.
+	small := record(t, pairConfig("publicSubnetCidr", "10.40.1.0/28"))
+	for name, ip := range map[string]string{"nat-instance-a": "10.40.1.5", "nat-instance-b": "10.40.1.6"} {
+		if got := named(t, small, tENI, name).Strings("privateIps"); !slices.Equal(got, []string{ip}) {
+			t.Errorf("/28: %s at %v, want %s", name, got, ip)
+		}
+	}
+	if small.Outputs["natPrivateIp"] != "10.40.1.4" {
+		t.Errorf("/28: natPrivateIp %v, want 10.40.1.4", small.Outputs["natPrivateIp"])
 	}
 
 	// Members given in NAT order land in their NAT's pair.
