@@ -50,7 +50,8 @@ func TestNatPairKeepalivedConfig(t *testing.T) {
 	standby, _ := HeredocFile(NatPairUserData(testMember(false)), NatPairKeepalivedPath)
 	for _, want := range []string{"state BACKUP\n", "\tnopreempt\n", "unicast_src_ip 10.40.1.101\n", "\t\t10.40.1.102\n",
 		"virtual_router_id 1\n", "enable_script_security", "script_user root", `script "/usr/local/sbin/nat-pair-health"`,
-		`notify "/usr/local/sbin/nat-pair-notify"`, "include /run/nat-pair/keepalived-interface.conf"} {
+		`notify "/usr/local/sbin/nat-pair-notify"`, "include /run/nat-pair/keepalived-interface.conf",
+		"vrrp_higher_prio_send_advert true", `notify_master_rx_lower_pri "/usr/local/sbin/nat-pair-notify INSTANCE nat MASTER_RX_LOWER_PRI"`} {
 		if !strings.Contains(active, want) || !strings.Contains(standby, want) {
 			t.Errorf("keepalived.conf lacks %q", want)
 		}

@@ -114,8 +114,8 @@ func TestRollingAnInstanceTypeStopsOneMemberPerPair(t *testing.T) {
 // Without pairs, the checker sees what a plain change does: every zone's NAT down in one update.
 func TestNatsDownSeesEveryZonesNat(t *testing.T) {
 	opts := mockgraph.Options{Stack: "prod", Images: pairImages.Images}
-	before := record(t, stackFile(t, "prod", "natAmiId", oldImage), opts)
-	after := record(t, stackFile(t, "prod", "natAmiId", newImage), opts)
+	before := record(t, stackFile(t, "prod", "natHighAvailability", "false", "natAmiId", oldImage), opts)
+	after := record(t, stackFile(t, "prod", "natHighAvailability", "false", "natAmiId", newImage), opts)
 	if down := plan(t, before, after).NatsDown(after); strings.Join(down, " ") != "nat-instance nat-instance-2 nat-instance-3" {
 		t.Errorf("NATs down %v, want all three", down)
 	}

@@ -69,12 +69,13 @@ func TestFreshStackGetsTheCurrentImage(t *testing.T) {
 	}
 }
 
-// Taking a new image is setting it: the preview replaces exactly the instances of that group.
+// Taking a new image is setting it: the preview replaces exactly the instances of that group
+// (single NATs here; pairs roll one member at a time, see pairs_test.go).
 func TestPinnedImageChangeReplacesItsInstances(t *testing.T) {
 	images := map[string]string{"ami-0123456789abcdef0": "arm64", "ami-0fedcba9876543210": "arm64"}
 	opts := mockgraph.Options{Stack: "prod", Images: images}
-	before := record(t, stackFile(t, "prod", "natAmiId", "ami-0123456789abcdef0"), opts)
-	after := record(t, stackFile(t, "prod", "natAmiId", "ami-0fedcba9876543210"), opts)
+	before := record(t, stackFile(t, "prod", "natHighAvailability", "false", "natAmiId", "ami-0123456789abcdef0"), opts)
+	after := record(t, stackFile(t, "prod", "natHighAvailability", "false", "natAmiId", "ami-0fedcba9876543210"), opts)
 	p := plan(t, before, after)
 	var replaced []string
 	for _, s := range p.Changes() {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -88,10 +89,10 @@ func parseAWS(args []string) (awsCommand, error) {
 	for len(rest) > 0 {
 		name := rest[0]
 		switch {
-		case contains(op.flags, name) && !cmd.flags[name]:
+		case slices.Contains(op.flags, name) && !cmd.flags[name]:
 			cmd.flags[name] = true
 			rest = rest[1:]
-		case contains(op.values, name) && cmd.values[name] == "" && len(rest) > 1 && !strings.HasPrefix(rest[1], "--"):
+		case slices.Contains(op.values, name) && cmd.values[name] == "" && len(rest) > 1 && !strings.HasPrefix(rest[1], "--"):
 			cmd.values[name] = rest[1]
 			rest = rest[2:]
 		default:
@@ -109,15 +110,6 @@ func parseAWS(args []string) (awsCommand, error) {
 		}
 	}
 	return cmd, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // serveAWS answers one member's stand-in CLI until the listener closes.

@@ -120,7 +120,12 @@ func (t *Twin) waitNewConnections(ctx context.Context, p Pair, since time.Time) 
 			return 0, fmt.Errorf("%s: no new connection within %v of the fault", inst.Name, failoverLimit)
 		}
 		took = max(took, time.Since(since))
-		seen, err := t.CheckIP(ctx, inst.Name)
+		// The check-IP request has a probe's short limit: on a loaded machine, ask again.
+		var seen netip.Addr
+		err = poll(ctx, failoverLimit, func() bool {
+			seen, err = t.CheckIP(ctx, inst.Name)
+			return err == nil
+		})
 		if err != nil || seen != p.ElasticIP {
 			return 0, fmt.Errorf("%s leaves as %v (%v), want the NAT's Elastic IP %s", inst.Name, seen, err, p.ElasticIP)
 		}

@@ -25,14 +25,15 @@ const (
 var downloadHost = netip.MustParseAddr("198.51.100.11")
 
 // flowChunk is what a flow sends at a time; flowPatience bounds how long a flow waits for its
-// echo (a failover stalls it for seconds; TCP's retransmission backoff adds a few more).
+// echo: more than failoverLimit, since TCP's retransmission backoff (doubling from 200 ms) can
+// add as much again as the stall lasted. A survivor waits far less; only a broken flow waits it out.
 const (
 	flowChunk    = 4096
-	flowPatience = 20 * time.Second
+	flowPatience = 2 * failoverLimit
 )
 
-// serveEcho echoes every TCP stream back.
-func serveEcho(l net.Listener) {
+// serveEach serves every connection of l with handle, each in its own goroutine, and closes it.
+func serveEach(l net.Listener, handle func(net.Conn)) {
 	for {
 		c, err := l.Accept()
 		if err != nil {
@@ -40,27 +41,24 @@ func serveEcho(l net.Listener) {
 		}
 		go func() {
 			defer c.Close()
-			_, _ = io.Copy(c, c)
+			handle(c)
 		}()
 	}
 }
 
+// serveEcho echoes every TCP stream back.
+func serveEcho(l net.Listener) {
+	serveEach(l, func(c net.Conn) { _, _ = io.Copy(c, c) })
+}
+
 // serveDownload sends each client the stream of its seed until the client goes away.
 func serveDownload(l net.Listener) {
-	for {
-		c, err := l.Accept()
-		if err != nil {
-			return
-		}
-		go func() {
-			defer c.Close()
-			seed := make([]byte, 1)
-			if _, err := io.ReadFull(c, seed); err != nil {
-				return
-			}
+	serveEach(l, func(c net.Conn) {
+		seed := make([]byte, 1)
+		if _, err := io.ReadFull(c, seed); err == nil {
 			_, _ = io.Copy(c, rand.NewChaCha8([32]byte{seed[0]}))
-		}()
-	}
+		}
+	})
 }
 
 // serveUDPAddress answers every datagram with the address and port it came from: a flow's
@@ -95,27 +93,18 @@ func (f *Flow) exchange() error {
 	want := make([]byte, flowChunk)
 	_, _ = f.rng.Read(want)
 	_ = f.conn.SetDeadline(time.Now().Add(flowPatience))
-	if f.Kind == "download" {
-		got := make([]byte, flowChunk)
-		if _, err := io.ReadFull(f.conn, got); err != nil {
-			return fmt.Errorf("read: %w", err)
+	if f.Kind != "download" {
+		if _, err := f.conn.Write(want); err != nil {
+			return fmt.Errorf("write: %w", err)
 		}
-		if !bytes.Equal(got, want) {
-			return errors.New("stream differs from what the server sent: corrupted")
-		}
-		f.Intact.Add(flowChunk)
-		return nil
+		f.Sent.Add(flowChunk)
 	}
-	if _, err := f.conn.Write(want); err != nil {
-		return fmt.Errorf("write: %w", err)
-	}
-	f.Sent.Add(flowChunk)
 	got := make([]byte, flowChunk)
 	if _, err := io.ReadFull(f.conn, got); err != nil {
 		return fmt.Errorf("read: %w", err)
 	}
 	if !bytes.Equal(got, want) {
-		return errors.New("echo differs from what was sent: corrupted stream")
+		return fmt.Errorf("%s: received bytes differ from those sent: corrupted stream", f.Kind)
 	}
 	f.Intact.Add(flowChunk)
 	return nil

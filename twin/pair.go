@@ -164,6 +164,11 @@ func (t *Twin) StartMember(ctx context.Context, name string) error {
 	if k < 0 || t.topo.Instances[k].PairFiles == nil {
 		return fmt.Errorf("twin: %s is not a pair member", name)
 	}
+	for _, daemon := range []string{"keepalived", "conntrackd"} {
+		if _, err := exec.LookPath(daemon); err != nil {
+			return fmt.Errorf("twin: NAT pair members need %s (Debian packages keepalived, conntrackd, conntrack)", daemon)
+		}
+	}
 	dir, err := os.MkdirTemp("", "natlab-member-")
 	if err != nil {
 		return err
@@ -197,7 +202,10 @@ func (t *Twin) StartMember(ctx context.Context, name string) error {
 		return err
 	}
 	go t.serveAWS(m.api, name)
+	// A PID namespace of its own, whose first process dies with this one (--kill-child): when it
+	// dies the kernel ends every process of the member, daemons included, whatever happens here.
 	m.anchor = exec.Command("ip", "netns", "exec", ns, "unshare", "--mount", "--propagation", "private",
+		"--pid", "--fork", "--kill-child", "--mount-proc",
 		"bash", "-c", memberStart, "member-start", filepath.Join(dir, "root"))
 	m.anchor.Stdout, m.anchor.Stderr = m.log, m.log
 	m.anchor.SysProcAttr = diesWithUs()
