@@ -1,0 +1,154 @@
+package twin
+
+import (
+	"context"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"nat-instance/lab"
+	"nat-instance/mockgraph"
+)
+
+// labNATBoot is the dev stack's NAT boot command, as its user data installs it.
+func labNATBoot(t testing.TB) BootCommand {
+	t.Helper()
+	cfg, err := mockgraph.StackConfig("..", "dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := LabFor(lab.Program, "dev", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nats := l.Topology.nats()
+	if len(nats) == 0 {
+		t.Fatal("the dev stack has no NAT instance")
+	}
+	return *nats[0].Boot
+}
+
+func newRig(t testing.TB, mode RigMode) *Rig {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	r, err := NewRig(ctx, labNATBoot(t), mode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := r.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return r
+}
+
+// hostSetting reads a kernel setting of this machine's own namespace.
+func hostSetting(t *testing.T, key string) string {
+	t.Helper()
+	b, err := os.ReadFile("/proc/sys/" + strings.ReplaceAll(key, ".", "/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// The boot script applies its connection-tracking timeouts where they can be set (per network
+// namespace), leaves the host-wide table size alone outside the initial namespace, and says
+// what it would size the table to on this machine's memory.
+func TestBootScriptSizesConnectionTracking(t *testing.T) {
+	t.Parallel()
+	requireNamespaces(t)
+	hostWide := []string{"net.netfilter.nf_conntrack_max", "net.netfilter.nf_conntrack_tcp_timeout_established"}
+	before := map[string]string{}
+	for _, key := range hostWide {
+		before[key] = hostSetting(t, key)
+	}
+	r := newRig(t, NATBootScript)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for key, want := range map[string]string{
+		"net.netfilter.nf_conntrack_tcp_timeout_established": "7440",
+		"net.netfilter.nf_conntrack_tcp_timeout_time_wait":   "60",
+		"net.netfilter.nf_conntrack_udp_timeout":             "30",
+		"net.netfilter.nf_conntrack_udp_timeout_stream":      "120",
+		"net.netfilter.nf_conntrack_icmp_timeout":            "30",
+	} {
+		got, err := r.NATSysctl(ctx, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("in the NAT's namespace %s = %s, want %s", key, got, want)
+		}
+	}
+	for _, key := range hostWide {
+		if got := hostSetting(t, key); got != before[key] {
+			t.Errorf("the boot script changed this machine's %s: %s, was %s", key, got, before[key])
+		}
+	}
+
+	// Run it again to read what it says: the size it derives from MemTotal.
+	out, err := bootIn(ctx, r.nat(), &r.boot)
+	if err != nil {
+		t.Fatalf("second run: %v: %s", err, out)
+	}
+	meminfo, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var memKiB int
+	for _, line := range strings.Split(string(meminfo), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "MemTotal:" {
+			memKiB, _ = strconv.Atoi(f[1])
+		}
+	}
+	want := min(max(memKiB/8/8192*8192, 65536), 1048576)
+	line := "max " + strconv.Itoa(want) + " entries, " + strconv.Itoa(want) + " buckets"
+	if !strings.Contains(out, line) {
+		t.Errorf("for MemTotal %d KiB the script should size the table to %q; it said:\n%s", memKiB, line, out)
+	}
+	if !strings.Contains(out, "host-wide nf_conntrack_max "+before["net.netfilter.nf_conntrack_max"]+" ") {
+		t.Errorf("the script should say it kept the host-wide limit; it said:\n%s", out)
+	}
+}
+
+// The short capacity run CI can afford: a few thousand TCP connections held open at once
+// through the NAT running the boot script, every one established and accepted, all in the
+// NAT's table, nothing dropped.
+func TestCapacityShortRun(t *testing.T) {
+	t.Parallel()
+	requireNamespaces(t)
+	r := newRig(t, NATBootScript)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	const n = 3000
+	res, err := r.HoldTCP(ctx, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d connections: %d established, %d accepted, NAT table %d/%d, drops %d, in %v",
+		n, res.Established, res.Accepted, res.Stats.Count, res.Stats.Max, res.Stats.Drop, res.Elapsed)
+	if res.Established != n || res.Accepted != n {
+		t.Errorf("established %d, accepted %d, want %d", res.Established, res.Accepted, n)
+	}
+	if res.Translated != n {
+		t.Errorf("%d of %d connections reached the internet host from the NAT's address", res.Translated, n)
+	}
+	if res.Stats.Count < n {
+		t.Errorf("the NAT's table holds %d entries with %d connections open", res.Stats.Count, n)
+	}
+	if res.Stats.Drop+res.Stats.EarlyDrop+res.Stats.InsertFailed > 0 {
+		t.Errorf("the NAT dropped: %+v", res.Stats)
+	}
+	udp, err := r.ShortUDPFlows(ctx, 500)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if udp.Answered != udp.Flows {
+		t.Errorf("%d of %d short UDP flows answered", udp.Answered, udp.Flows)
+	}
+}
