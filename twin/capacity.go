@@ -155,7 +155,9 @@ func (r *Rig) build(ctx context.Context) error {
 			return fmt.Errorf("rig NAT boot script: %w: %s", err, out)
 		}
 		if r.mode == NATFastPath {
-			return nftIn(ctx, r.nat(), FastPathRuleset)
+			if err := nftIn(ctx, r.nat(), FastPathRuleset); err != nil {
+				return fmt.Errorf("%w: %v", ErrNoFlowtable, err)
+			}
 		}
 		return nil
 	}
@@ -166,15 +168,19 @@ func (r *Rig) build(ctx context.Context) error {
 // established: their later packets skip the forward and postrouting hooks (and nft rules), and
 // their conntrack entries stay, marked [OFFLOAD].
 const FastPathRuleset = `table ip nat_instance_fastpath {
-	flowtable fastpath {
+	flowtable established_flows {
 		hook ingress priority filter; devices = { ` + Interface + ` };
 	}
-	chain offload {
+	chain forward_offload {
 		type filter hook forward priority filter - 1; policy accept;
-		ct state established meta l4proto { tcp, udp } flow add @fastpath
+		ct state established meta l4proto { tcp, udp } flow add @established_flows
 	}
 }
 `
+
+// ErrNoFlowtable says this machine's kernel refused the fast path's flowtable (built without
+// CONFIG_NF_FLOW_TABLE).
+var ErrNoFlowtable = errors.New("the kernel refused an nftables flowtable (CONFIG_NF_FLOW_TABLE)")
 
 // Close removes the rig's namespaces; it is safe to call more than once.
 func (r *Rig) Close() error {

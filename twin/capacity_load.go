@@ -36,68 +36,98 @@ type HoldResult struct {
 	Requested, Established, Accepted int
 	// Translated counts accepted connections that came from the NAT's address, not the client's.
 	Translated int
+	// Offloaded counts the NAT's entries marked [OFFLOAD], on a rig with the fast path.
+	Offloaded int
 	// Stats is the NAT's table while every connection is open.
 	Stats   ConntrackStats
 	Elapsed time.Duration
 }
 
 // HoldTCP opens n TCP connections from the private host to the rig's internet hosts (every
-// address and port in turn), keeps them all open, reads the NAT's table, then closes them.
+// address and port in turn), keeps them all open, counts them on both ends and reads the NAT's
+// table, then closes them.
 func (r *Rig) HoldTCP(ctx context.Context, n int) (HoldResult, error) {
 	res := HoldResult{Requested: n}
-	// Both ends of every connection live in this process.
-	if err := raiseOpenFiles(uint64(2*n + 4096)); err != nil {
+	// Connections wait in the accept queues: let each hold all of them.
+	if err := sysctlIn(ctx, r.server(), fmt.Sprintf("net.core.somaxconn=%d", acceptQueue)); err != nil {
 		return res, err
 	}
-	var (
-		mu       sync.Mutex
-		accepted []net.Conn
-	)
-	stop, err := r.serveTCP(func(c net.Conn) {
-		mu.Lock()
-		accepted = append(accepted, c)
-		mu.Unlock()
-	})
-	defer func() {
-		stop()
-		mu.Lock()
-		for _, c := range accepted {
-			c.Close()
-		}
-		mu.Unlock()
-	}()
+	stop, err := r.listenWithoutAccept()
+	defer stop()
 	if err != nil {
 		return res, err
 	}
 	start := time.Now()
-	dests := rigDestinations()
-	conns, err := r.dialMany(ctx, n, func(i int) netip.AddrPort { return dests[i%len(dests)] })
-	defer func() {
-		for _, c := range conns {
-			c.Close()
-		}
-	}()
-	res.Established = len(conns)
-	res.Elapsed = time.Since(start)
-	// The server may still be accepting the last few; wait a bounded moment for it.
-	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		mu.Lock()
-		done := len(accepted) >= res.Established
-		mu.Unlock()
-		if done {
-			break
-		}
+	children, established, err := startHolders(ctx, r.client(), n, rigDestinations())
+	if children != nil {
+		defer children.stop()
 	}
-	mu.Lock()
-	res.Accepted = len(accepted)
-	for _, c := range accepted {
-		if c.RemoteAddr().(*net.TCPAddr).AddrPort().Addr().Unmap() == rigNAT {
-			res.Translated++
-		}
+	res.Established, res.Elapsed = established, time.Since(start)
+	if err != nil {
+		return res, err
 	}
-	mu.Unlock()
-	res.Stats, err = r.Stats(ctx)
+	if res.Accepted, res.Translated, err = r.serverConnections(ctx); err != nil {
+		return res, err
+	}
+	if res.Stats, err = r.Stats(ctx); err != nil || r.mode != NATFastPath {
+		return res, err
+	}
+	res.Offloaded, err = r.OffloadedEntries(ctx)
 	return res, err
+}
+
+// acceptQueue is the backlog of each internet host listener in HoldTCP.
+const acceptQueue = 65535
+
+// listenWithoutAccept listens on every internet host address and port of the rig and accepts
+// nothing: the kernel completes the handshakes, and the connections need no file in this process.
+func (r *Rig) listenWithoutAccept() (stop func(), err error) {
+	var fds []int
+	stop = func() {
+		for _, fd := range fds {
+			unix.Close(fd)
+		}
+	}
+	for _, dest := range rigDestinations() {
+		err := inNamespace(r.server(), func() error {
+			fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+			if err != nil {
+				return err
+			}
+			fds = append(fds, fd)
+			if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
+				return err
+			}
+			if err := unix.Bind(fd, &unix.SockaddrInet4{Port: int(dest.Port()), Addr: dest.Addr().As4()}); err != nil {
+				return err
+			}
+			return unix.Listen(fd, acceptQueue)
+		})
+		if err != nil {
+			return stop, fmt.Errorf("listen on %s: %w", dest, err)
+		}
+	}
+	return stop, nil
+}
+
+// serverConnections counts the internet hosts' established TCP connections, and those whose
+// peer is the NAT's address (translated), with ss.
+func (r *Rig) serverConnections(ctx context.Context) (established, translated int, err error) {
+	out, err := execIn(ctx, r.server(), "ss", "-Htn", "state", "established")
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		if len(f) < 4 {
+			continue
+		}
+		established++
+		if peer, err := netip.ParseAddrPort(f[len(f)-1]); err == nil && peer.Addr() == rigNAT {
+			translated++
+		}
+	}
+	return established, translated, nil
 }
 
 // ConnectRate opens and closes TCP connections from the private host to the internet hosts for
@@ -113,7 +143,7 @@ func (r *Rig) ConnectRate(ctx context.Context, d time.Duration, limit int) (floa
 	var done, failed atomic.Int64
 	start := time.Now()
 	deadline := start.Add(d)
-	err = r.inClientWorkers(func(w int) error {
+	err = inWorkers(r.client(), func(w int) error {
 		dialer := net.Dialer{Timeout: dialTimeout}
 		buf := make([]byte, 1)
 		for i := w; time.Now().Before(deadline) && done.Load() < int64(limit) && ctx.Err() == nil; i += loadWorkers {
@@ -172,7 +202,7 @@ func (r *Rig) ShortUDPFlows(ctx context.Context, n int) (UDPResult, error) {
 	var answered, next atomic.Int64
 	server := netip.AddrPortFrom(RigServers[0], 53).String()
 	start := time.Now()
-	err = r.inClientWorkers(func(int) error {
+	err = inWorkers(r.client(), func(int) error {
 		query, answer := []byte("query: example.com. IN A"), make([]byte, 512)
 		for next.Add(1) <= int64(n) && ctx.Err() == nil {
 			c, err := net.Dial("udp4", server)
@@ -203,7 +233,7 @@ func (r *Rig) ShortUDPFlows(ctx context.Context, n int) (UDPResult, error) {
 func (r *Rig) Throughput(ctx context.Context, d time.Duration) (float64, error) {
 	ctx, cancel := context.WithTimeout(ctx, d+commandTimeout)
 	defer cancel()
-	server := exec.CommandContext(ctx, "ip", "netns", "exec", r.server(), "iperf3", "-s", "-1", "-B", RigServers[0].String())
+	server := exec.CommandContext(ctx, "ip", "netns", "exec", r.server(), "iperf3", "-s", "-1", "--forceflush", "-B", RigServers[0].String())
 	server.SysProcAttr = diesWithUs()
 	stdout, err := server.StdoutPipe()
 	if err != nil {
@@ -292,60 +322,14 @@ func (r *Rig) serveTCP(handle func(net.Conn)) (stop func(), err error) {
 	return stop, nil
 }
 
-// dialMany opens n connections from the client namespace, to dest(i) for the i-th, and returns
-// those that were established.
-func (r *Rig) dialMany(ctx context.Context, n int, dest func(int) netip.AddrPort) ([]net.Conn, error) {
-	var (
-		mu    sync.Mutex
-		conns []net.Conn
-		errs  []error
-	)
-	err := r.inClientWorkers(func(w int) error {
-		dialer := net.Dialer{Timeout: dialTimeout}
-		for i := w; i < n && ctx.Err() == nil; i += loadWorkers {
-			c, err := dialer.DialContext(ctx, "tcp4", dest(i).String())
-			mu.Lock()
-			if err != nil {
-				errs = append(errs, err)
-			} else {
-				conns = append(conns, c)
-			}
-			mu.Unlock()
-		}
-		return nil
-	})
-	if len(errs) > 0 {
-		err = errors.Join(err, fmt.Errorf("%d connection(s) failed, first: %w", len(errs), errs[0]))
-	}
-	return conns, err
-}
-
-// inClientWorkers runs loadWorkers copies of fn at once, each on a thread inside the client's
-// namespace, so the sockets they open belong to the private host.
-func (r *Rig) inClientWorkers(fn func(worker int) error) error {
+// inWorkers runs loadWorkers copies of fn at once, each on a thread inside namespace ns, so the
+// sockets they open belong to it.
+func inWorkers(ns string, fn func(worker int) error) error {
 	errs := make([]error, loadWorkers)
 	var wg sync.WaitGroup
 	for w := range loadWorkers {
-		wg.Go(func() { errs[w] = inNamespace(r.client(), func() error { return fn(w) }) })
+		wg.Go(func() { errs[w] = inNamespace(ns, func() error { return fn(w) }) })
 	}
 	wg.Wait()
 	return errors.Join(errs...)
-}
-
-// raiseOpenFiles lifts this process's open-file limit to at least n (root may raise the hard
-// limit up to fs.nr_open); it changes nothing outside this process.
-func raiseOpenFiles(n uint64) error {
-	var lim unix.Rlimit
-	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
-		return err
-	}
-	if lim.Cur >= n {
-		return nil
-	}
-	lim.Cur = n
-	lim.Max = max(lim.Max, n)
-	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
-		return fmt.Errorf("raise the open-file limit to %d for the connections' both ends: %w", n, err)
-	}
-	return nil
 }

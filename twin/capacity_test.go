@@ -56,6 +56,12 @@ func hostSetting(t *testing.T, key string) string {
 	return strings.TrimSpace(string(b))
 }
 
+// TestMain lets the test binary serve as a child load generator (see RunLoadChild).
+func TestMain(m *testing.M) {
+	RunLoadChild()
+	os.Exit(m.Run())
+}
+
 // The boot script applies its connection-tracking timeouts where they can be set (per network
 // namespace), leaves the host-wide table size alone outside the initial namespace, and says
 // what it would size the table to on this machine's memory.

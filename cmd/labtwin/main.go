@@ -4,6 +4,7 @@
 // negative controls. It prints a transcript and exits non-zero if a check fails.
 //
 //	sudo go run ./cmd/labtwin -stack dev
+//	sudo go run ./cmd/labtwin -bench    # capacity figures: NAT against plain routing
 package main
 
 import (
@@ -21,14 +22,17 @@ import (
 )
 
 func main() {
+	// A child load generator of -bench does its work and exits here.
+	twin.RunLoadChild()
 	stack := flag.String("stack", "dev", "stack whose Pulumi.<stack>.yaml gives the config")
 	dir := flag.String("dir", ".", "project directory (holds Pulumi.yaml)")
 	timeout := flag.Duration("timeout", 2*time.Minute, "give up after this long")
+	bench := flag.Bool("bench", false, "measure the NAT's capacity against plain routing instead of running the checks")
 	flag.Parse()
-	os.Exit(run(*stack, *dir, *timeout))
+	os.Exit(run(*stack, *dir, *timeout, *bench))
 }
 
-func run(stack, dir string, timeout time.Duration) int {
+func run(stack, dir string, timeout time.Duration, bench bool) int {
 	if err := twin.Available(); err != nil {
 		fmt.Fprintf(os.Stderr, "labtwin: %v\n", err)
 		return 2
@@ -61,6 +65,9 @@ func run(stack, dir string, timeout time.Duration) int {
 		fmt.Fprintf(os.Stderr, "labtwin: %v\n", err)
 		return 2
 	}
+	if bench {
+		return runBench(ctx, l)
+	}
 	fmt.Printf("stack %s: VPC %s, %d subnet(s), %d instance(s); every check on a twin of its own\n\n",
 		stack, l.Topology.VPC, len(l.Topology.Subnets), len(l.Topology.Instances))
 	results := twin.RunChecks(ctx, l, twin.LabChecks(l.Topology))
@@ -73,6 +80,26 @@ func run(stack, dir string, timeout time.Duration) int {
 		return 1
 	}
 	if failed > 0 {
+		return 1
+	}
+	return 0
+}
+
+// runBench measures the capacity of the stack's first NAT instance, running its boot script.
+func runBench(ctx context.Context, l twin.Lab) int {
+	var boot *twin.BootCommand
+	for _, inst := range l.Topology.Instances {
+		if inst.Boot != nil {
+			boot = inst.Boot
+			break
+		}
+	}
+	if boot == nil {
+		fmt.Fprintln(os.Stderr, "labtwin: the stack has no NAT instance to measure")
+		return 2
+	}
+	if err := twin.RunBench(ctx, *boot, twin.DefaultBench, os.Stdout); err != nil {
+		fmt.Fprintf(os.Stderr, "labtwin: bench: %v\n", err)
 		return 1
 	}
 	return 0
