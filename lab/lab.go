@@ -41,8 +41,22 @@ func Program(ctx *pulumi.Context) error {
 		return fmt.Errorf("lab: region: %w", err)
 	}
 
-	// Session Manager instead of open SSH, for every instance.
-	profile, err := compute.NewSessionManagerProfile(ctx, "nat-lab-ssm")
+	// Session Manager instead of open SSH, for every instance. The NAT instances have a role of
+	// their own, which may also publish their capacity metrics (and only to their namespace).
+	profile, err := compute.NewSessionManagerProfile(ctx, "nat-lab-ssm", &compute.SessionManagerProfileArgs{
+		Description: "Session Manager access to the nat-instance lab's private instances",
+	})
+	if err != nil {
+		return err
+	}
+	putMetrics, err := compute.PutNatMetricsPolicy()
+	if err != nil {
+		return err
+	}
+	natProfile, err := compute.NewSessionManagerProfile(ctx, "nat-lab-nat", &compute.SessionManagerProfileArgs{
+		Description:    "Session Manager access to the nat-instance lab's NAT instances, and their CloudWatch metrics",
+		InlinePolicies: map[string]string{"put-metrics": putMetrics},
+	})
 	if err != nil {
 		return err
 	}
@@ -68,6 +82,7 @@ func Program(ctx *pulumi.Context) error {
 	// its zone's NAT (perZone) or of the one NAT (single).
 	natSettings := base
 	natSettings.InstanceType, natSettings.AmiId = s.NatInstanceType, pulumi.String(natAmi)
+	natSettings.InstanceProfileName = natProfile.Name
 	var nats []*compute.NatInstance
 	for _, zone := range s.NatZones() {
 		var routes []compute.PrivateRoute

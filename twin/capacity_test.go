@@ -2,12 +2,15 @@ package twin
 
 import (
 	"context"
+	"encoding/json"
+	"math"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"nat-instance/compute"
 	"nat-instance/lab"
 	"nat-instance/mockgraph"
 )
@@ -156,5 +159,100 @@ func TestCapacityShortRun(t *testing.T) {
 	}
 	if udp.Answered != udp.Flows {
 		t.Errorf("%d of %d short UDP flows answered", udp.Answered, udp.Flows)
+	}
+}
+
+// The metrics script, run in the NAT's namespace after traffic, publishes the table's count and
+// use as the NAT sees them, and the growth of the allowance counters between two runs. curl
+// (the metadata service), ethtool (the ENA counters) and aws are stand-ins that answer and record.
+func TestMetricsScriptPublishesTheNATsTable(t *testing.T) {
+	t.Parallel()
+	requireNamespaces(t)
+	r := newRig(t, NATBootScript)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := r.ShortUDPFlows(ctx, 300); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	stubs := map[string]string{
+		"curl": `case "$*" in
+			*api/token*) echo token ;;
+			*meta-data/instance-id*) echo i-0123456789abcdef0 ;;
+			*meta-data/placement/region*) echo ap-northeast-2 ;;
+			*) exit 22 ;;
+			esac`,
+		"ethtool": `echo "NIC statistics:"; cat "$(dirname "$0")/ena"`,
+		"aws":     `printf '%s\n' "$@" >"$(dirname "$0")/aws-args"`,
+	}
+	for name, body := range stubs {
+		if err := os.WriteFile(dir+"/"+name, []byte("#!/bin/bash\n"+body+"\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(dir+"/nat-instance-metrics", []byte(compute.NatMetricsScript), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	type metric struct {
+		MetricName string
+		Dimensions []struct{ Name, Value string }
+		Value      float64
+		Unit       string
+	}
+	publish := func(ena string) (map[string]metric, ConntrackStats) {
+		t.Helper()
+		if err := os.WriteFile(dir+"/ena", []byte(ena), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, err := execIn(ctx, r.nat(), "env", "PATH="+dir+":"+os.Getenv("PATH"), "RUNTIME_DIRECTORY="+dir+"/state",
+			"bash", dir+"/nat-instance-metrics", compute.MetricsNamespace)
+		if err != nil {
+			t.Fatalf("metrics script: %v: %s", err, out)
+		}
+		stats, err := r.Stats(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		args, err := os.ReadFile(dir + "/aws-args")
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSpace(string(args)), "\n")
+		want := []string{"cloudwatch", "put-metric-data", "--region", "ap-northeast-2", "--namespace", compute.MetricsNamespace, "--metric-data"}
+		if len(lines) != len(want)+1 || strings.Join(lines[:len(want)], " ") != strings.Join(want, " ") {
+			t.Fatalf("aws called with %q, want %q and the data", lines, want)
+		}
+		var data []metric
+		if err := json.Unmarshal([]byte(lines[len(want)]), &data); err != nil {
+			t.Fatalf("metric data %s: %v", lines[len(want)], err)
+		}
+		byName := map[string]metric{}
+		for _, m := range data {
+			if len(m.Dimensions) != 1 || m.Dimensions[0].Name != "InstanceId" || m.Dimensions[0].Value != "i-0123456789abcdef0" {
+				t.Errorf("%s dimensions %v, want InstanceId i-0123456789abcdef0", m.MetricName, m.Dimensions)
+			}
+			byName[m.MetricName] = m
+		}
+		return byName, stats
+	}
+
+	first, stats := publish("     bw_in_allowance_exceeded: 0\n     bw_out_allowance_exceeded: 5\n     pps_allowance_exceeded: 2\n     conntrack_allowance_available: 90000\n")
+	if stats.Count == 0 {
+		t.Fatal("the NAT's table is empty after 300 UDP flows")
+	}
+	if got := first[compute.MetricConntrackCount].Value; int(got) != stats.Count {
+		t.Errorf("%s = %v, the NAT's table holds %d", compute.MetricConntrackCount, got, stats.Count)
+	}
+	wantPercent := 100 * float64(stats.Count) / float64(stats.Max)
+	if got := first[compute.MetricConntrackUsedPercent]; math.Abs(got.Value-wantPercent) > 0.051 || got.Unit != "Percent" {
+		t.Errorf("%s = %v %s, want %v Percent (%d of %d)", compute.MetricConntrackUsedPercent, got.Value, got.Unit, wantPercent, stats.Count, stats.Max)
+	}
+	if first[compute.MetricConntrackDrops].Value != 0 || first[compute.MetricAllowanceExceeded].Value != 0 {
+		t.Errorf("first run published growth %v drops, %v allowance; nothing to compare with yet",
+			first[compute.MetricConntrackDrops].Value, first[compute.MetricAllowanceExceeded].Value)
+	}
+	second, _ := publish("     bw_in_allowance_exceeded: 0\n     bw_out_allowance_exceeded: 7\n     pps_allowance_exceeded: 10\n     conntrack_allowance_available: 80000\n")
+	if got := second[compute.MetricAllowanceExceeded]; got.Value != 10 || got.Unit != "Count" {
+		t.Errorf("%s = %v %s after the counters grew by 2 and 8, want 10 Count", compute.MetricAllowanceExceeded, got.Value, got.Unit)
 	}
 }
