@@ -44,7 +44,8 @@ func Program(ctx *pulumi.Context) error {
 	// Session Manager instead of open SSH, for every instance. The NAT instances have a role of
 	// their own, which may also publish their capacity metrics (and only to their namespace).
 	profile, err := compute.NewSessionManagerProfile(ctx, "nat-lab-ssm", &compute.SessionManagerProfileArgs{
-		Description: "Session Manager access to the nat-instance lab's private instances",
+		// The description the shared role always had: the private instances' role is unchanged.
+		Description: "Session Manager access to the nat-instance lab's instances",
 	})
 	if err != nil {
 		return err

@@ -256,3 +256,41 @@ func TestMetricsScriptPublishesTheNATsTable(t *testing.T) {
 		t.Errorf("%s = %v %s after the counters grew by 2 and 8, want 10 Count", compute.MetricAllowanceExceeded, got.Value, got.Unit)
 	}
 }
+
+// Benchmarks of the NAT against plain routing on the same rig (sudo go test -run '^$' -bench
+// Capacity ./twin); labtwin -bench prints the full set of figures.
+func BenchmarkCapacityNewConnections(b *testing.B) {
+	benchmarkModes(b, func(b *testing.B, r *Rig) {
+		rate, err := r.ConnectRate(context.Background(), time.Minute, b.N)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(rate, "conns/s")
+	})
+}
+
+func BenchmarkCapacityShortUDPFlows(b *testing.B) {
+	benchmarkModes(b, func(b *testing.B, r *Rig) {
+		res, err := r.ShortUDPFlows(context.Background(), b.N)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res.Answered != b.N {
+			b.Fatalf("%d of %d flows answered", res.Answered, b.N)
+		}
+		b.ReportMetric(res.PerSecond, "flows/s")
+	})
+}
+
+func benchmarkModes(b *testing.B, fn func(*testing.B, *Rig)) {
+	if err := Available(); err != nil {
+		b.Skipf("network twin not run: %v", err)
+	}
+	for _, mode := range []RigMode{PlainRouting, NATBootScript} {
+		b.Run(strings.ReplaceAll(string(mode), " ", "_"), func(b *testing.B) {
+			r := newRig(b, mode)
+			b.ResetTimer()
+			fn(b, r)
+		})
+	}
+}
