@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 )
@@ -81,19 +80,6 @@ func (r *Rig) nat() string    { return r.ns("nat") }
 func (r *Rig) server() string { return r.ns("server") }
 
 func (r *Rig) all() []string { return []string{r.client(), r.fabric(), r.nat(), r.server()} }
-
-// ipBatch runs many `ip` commands in one namespace with one process.
-func ipBatch(ctx context.Context, ns string, lines ...string) error {
-	ctx, cancel := context.WithTimeout(ctx, commandTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "ip", "-n", ns, "-batch", "-")
-	cmd.SysProcAttr = diesWithUs()
-	cmd.Stdin = strings.NewReader(strings.Join(lines, "\n") + "\n")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("ip -n %s -batch: %w: %s\n%s", ns, err, out, strings.Join(lines, "\n"))
-	}
-	return nil
-}
 
 func (r *Rig) build(ctx context.Context) error {
 	for _, ns := range r.all() {

@@ -161,3 +161,16 @@ func Available() error {
 	}
 	return nil
 }
+
+// ipBatch runs many `ip` commands in one namespace with one process.
+func ipBatch(ctx context.Context, ns string, lines ...string) error {
+	ctx, cancel := context.WithTimeout(ctx, commandTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "ip", "-n", ns, "-batch", "-")
+	cmd.SysProcAttr = diesWithUs()
+	cmd.Stdin = strings.NewReader(strings.Join(lines, "\n") + "\n")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("ip -n %s -batch: %w: %s\n%s", ns, err, out, strings.Join(lines, "\n"))
+	}
+	return nil
+}

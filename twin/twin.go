@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -85,11 +86,21 @@ type ipStep struct {
 	args []string
 }
 
+// ipAll runs steps in order, each run of consecutive steps in one namespace as one `ip -batch`.
 func ipAll(ctx context.Context, steps []ipStep) error {
-	for _, s := range steps {
-		if err := ipIn(ctx, s.ns, s.args...); err != nil {
+	for len(steps) > 0 {
+		ns, n := steps[0].ns, 1
+		for n < len(steps) && steps[n].ns == ns {
+			n++
+		}
+		lines := make([]string, n)
+		for i, s := range steps[:n] {
+			lines[i] = strings.Join(s.args, " ")
+		}
+		if err := ipBatch(ctx, ns, lines...); err != nil {
 			return err
 		}
+		steps = steps[n:]
 	}
 	return nil
 }
