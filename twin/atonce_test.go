@@ -5,9 +5,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"nat-instance/lab"
-	"nat-instance/mockgraph"
 )
 
 // The negative control probes every private instance at once, and still reports each one that
@@ -17,15 +14,7 @@ func TestNoEgressCheckFailsOnAWorkingLab(t *testing.T) {
 	requireNamespaces(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cfg, err := mockgraph.StackConfig("..", "dev")
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := LabFor(lab.Program, "dev", cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tw, err := Up(ctx, l.Topology, Options{})
+	tw, err := Up(ctx, devLab(t).Topology, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

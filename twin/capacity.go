@@ -57,12 +57,8 @@ var (
 
 // NewRig builds a capacity rig whose NAT runs boot (the lab's NAT boot command) in mode.
 func NewRig(ctx context.Context, boot BootCommand, mode RigMode) (*Rig, error) {
-	if err := Available(); err != nil {
+	if err := readyToBuild(ctx); err != nil {
 		return nil, err
-	}
-	sweepOnce.Do(func() { _, sweepError = RemoveLeftovers(ctx) })
-	if sweepError != nil {
-		return nil, fmt.Errorf("twin: removing leftovers of earlier runs: %w", sweepError)
 	}
 	r := &Rig{prefix: fmt.Sprintf("%s%d-%d-", BasePrefix, os.Getpid(), twinCount.Add(1)), boot: boot, mode: mode}
 	if err := r.build(ctx); err != nil {

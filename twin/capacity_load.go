@@ -1,12 +1,10 @@
 package twin
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/netip"
 	"os/exec"
@@ -243,19 +241,8 @@ func (r *Rig) Throughput(ctx context.Context, d time.Duration) (float64, error) 
 		return 0, fmt.Errorf("iperf3 server: %w", err)
 	}
 	defer func() { _ = server.Process.Kill(); _ = server.Wait() }()
-	listening := make(chan struct{})
-	go func() {
-		scanner := bufio.NewScanner(stdout)
-		for scanner.Scan() {
-			if strings.Contains(scanner.Text(), "listening") {
-				close(listening)
-				break
-			}
-		}
-		_, _ = io.Copy(io.Discard, stdout)
-	}()
 	select {
-	case <-listening:
+	case <-closeOnLine(stdout, "listening"):
 	case <-ctx.Done():
 		return 0, errors.New("iperf3 server did not start")
 	}

@@ -15,8 +15,8 @@ import (
 	"nat-instance/mockgraph"
 )
 
-// labNATBoot is the dev stack's NAT boot command, as its user data installs it.
-func labNATBoot(t testing.TB) BootCommand {
+// devLab is the dev stack's lab, from the program and Pulumi.dev.yaml.
+func devLab(t testing.TB) Lab {
 	t.Helper()
 	cfg, err := mockgraph.StackConfig("..", "dev")
 	if err != nil {
@@ -26,7 +26,13 @@ func labNATBoot(t testing.TB) BootCommand {
 	if err != nil {
 		t.Fatal(err)
 	}
-	nats := l.Topology.nats()
+	return l
+}
+
+// labNATBoot is the dev stack's NAT boot command, as its user data installs it.
+func labNATBoot(t testing.TB) BootCommand {
+	t.Helper()
+	nats := devLab(t).Topology.nats()
 	if len(nats) == 0 {
 		t.Fatal("the dev stack has no NAT instance")
 	}

@@ -157,17 +157,7 @@ func (t *Twin) Capture(ctx context.Context, instance, filter string, limit int, 
 		return nil, err
 	}
 	// tcpdump says "listening on" once it captures; act only then.
-	ready := make(chan struct{})
-	go func() {
-		scanner := bufio.NewScanner(stderr)
-		for scanner.Scan() {
-			if strings.Contains(scanner.Text(), "listening on") {
-				close(ready)
-				break
-			}
-		}
-		_, _ = io.Copy(io.Discard, stderr)
-	}()
+	ready := closeOnLine(stderr, "listening on")
 	select {
 	case <-ready:
 	case <-ctx.Done():

@@ -63,12 +63,8 @@ var (
 // Up builds the topology in fresh namespaces. On failure everything built so far is removed.
 // The first Up of a process also removes what crashed runs left behind.
 func Up(ctx context.Context, topo Topology, opts Options) (*Twin, error) {
-	if err := Available(); err != nil {
+	if err := readyToBuild(ctx); err != nil {
 		return nil, err
-	}
-	sweepOnce.Do(func() { _, sweepError = RemoveLeftovers(ctx) })
-	if sweepError != nil {
-		return nil, fmt.Errorf("twin: removing leftovers of earlier runs: %w", sweepError)
 	}
 	if opts.Log == nil {
 		opts.Log = io.Discard
