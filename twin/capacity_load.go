@@ -26,7 +26,7 @@ const loadWorkers = 8
 // rigPorts are the TCP ports each internet host of the rig listens on.
 var rigPorts = []uint16{8080, 8443}
 
-// dialTimeout bounds each connection attempt of a load generator.
+// dialTimeout bounds each connection attempt (and each UDP exchange) of a load generator.
 const dialTimeout = 2 * time.Second
 
 // HoldResult is the outcome of holding many TCP connections open at once.
@@ -207,7 +207,7 @@ func (r *Rig) ShortUDPFlows(ctx context.Context, n int) (UDPResult, error) {
 			if err != nil {
 				return err
 			}
-			_ = c.SetDeadline(time.Now().Add(time.Second))
+			_ = c.SetDeadline(time.Now().Add(dialTimeout))
 			if _, err := c.Write(query); err == nil {
 				if _, err := c.Read(answer); err == nil {
 					answered.Add(1)
