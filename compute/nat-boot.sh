@@ -34,6 +34,58 @@ net.ipv4.conf.$iface.send_redirects = 0
 EOF
 sysctl -q -p "$sysctl_file" >/dev/null || fail "could not apply $sysctl_file"
 
+# --- begin connection tracking capacity ---
+# The kernel sizes the table from memory: buckets = RAM / 16 KiB / 8 B, at least 1024, and as
+# many entries as buckets (nf_conntrack_init_start, Linux 5.15+, so AL2023's 6.1 and 6.12):
+# about 3,500-4,096 entries on a 512 MiB t4g.nano, which a busy subnet fills in seconds. Size
+# it on purpose: one entry per 8 KiB of memory, at least 65,536 (above a NAT gateway's 55,000
+# per destination) and at most 1,048,576. An entry costs about 0.4 KiB (the nf_conn slab
+# object and its NAT extension), so a full table takes about 5 % of memory, 26 MiB at the
+# floor; the hash table, one 8-byte bucket per entry (the kernel's own ratio), 0.5-8 MiB.
+mem_kib=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)
+[[ $mem_kib =~ ^[0-9]+$ ]] || fail "cannot read MemTotal from /proc/meminfo"
+# A multiple of 8192, so that the hash fills whole pages (4 or 64 KiB) and keeps its exact size.
+conntrack_max=$((mem_kib / 8 / 8192 * 8192))
+((conntrack_max >= 65536)) || conntrack_max=65536
+((conntrack_max <= 1048576)) || conntrack_max=1048576
+conntrack_buckets=$conntrack_max
+
+# Timeouts. Established TCP: 2 h 4 min (RFC 5382 REQ-5: a NAT must not drop an idle
+# established TCP flow sooner), not the kernel's 5 days, which lets dead flows hold entries;
+# a NAT gateway cuts idle TCP after 350 s, this NAT keeps it 21 times longer. TIME_WAIT: 60 s,
+# the endpoints' own (Linux TCP_TIMEWAIT_LEN), not 120 s: short HTTPS calls leave fewer
+# entries behind. UDP: 30 s for a flow with no second exchange (a DNS query and its answer),
+# 120 s once it is a stream (RFC 4787 REQ-5: at least 2 minutes); ICMP 30 s. These are the
+# kernel's values, written down so that they are chosen, not inherited.
+conntrack_file=/etc/sysctl.d/91-nat-instance-conntrack.conf
+cat >"$conntrack_file" <<EOF
+net.netfilter.nf_conntrack_max = $conntrack_max
+net.netfilter.nf_conntrack_tcp_timeout_established = 7440
+net.netfilter.nf_conntrack_tcp_timeout_time_wait = 60
+net.netfilter.nf_conntrack_udp_timeout = 30
+net.netfilter.nf_conntrack_udp_timeout_stream = 120
+net.netfilter.nf_conntrack_icmp_timeout = 30
+EOF
+# At boot, systemd-modules-load loads conntrack (with its hash size) before systemd-sysctl
+# applies the file above, whose keys exist only once the module is in.
+install -d -m 0755 /etc/modules-load.d /etc/modprobe.d
+echo nf_conntrack >/etc/modules-load.d/nat-instance.conf
+echo "options nf_conntrack hashsize=$conntrack_buckets" >/etc/modprobe.d/nat-instance.conf
+[ -e /proc/sys/net/netfilter/nf_conntrack_max ] || modprobe nf_conntrack || fail "cannot load nf_conntrack"
+
+# The table size and hash size are host-wide: only the initial network namespace may change
+# them, and the kernel makes nf_conntrack_max read-only (0444) anywhere else (a container, the
+# network twin), for root too. Where it is read-only, keep both and say so.
+if [ -w /proc/sys/net/netfilter/nf_conntrack_max ]; then
+	echo "$conntrack_buckets" >/sys/module/nf_conntrack/parameters/hashsize || fail "could not set the conntrack hash size to $conntrack_buckets"
+	sysctl -q -p "$conntrack_file" >/dev/null || fail "could not apply $conntrack_file"
+else
+	grep -v '^net.netfilter.nf_conntrack_max ' "$conntrack_file" | sysctl -q -p - >/dev/null || fail "could not apply $conntrack_file"
+	echo "nat-instance-setup: not the initial network namespace: host-wide nf_conntrack_max $(cat /proc/sys/net/netfilter/nf_conntrack_max) and hash size $(cat /sys/module/nf_conntrack/parameters/hashsize) kept"
+fi
+echo "nat-instance-setup: connection tracking sized for ${mem_kib} KiB of memory: max $conntrack_max entries, $conntrack_buckets buckets"
+# --- end connection tracking capacity ---
+
 # Instances use MTU 9001 inside the VPC and offer an MSS to match; the internet carries 1500.
 # The route MTU here is 9001 too, so clamping to it would change nothing: clamp forwarded SYNs
 # (both ways, one interface) to what a 1500-byte path carries.

@@ -121,7 +121,7 @@ func NewNatInstance(ctx *pulumi.Context, name string, args *NatInstanceArgs, opt
 		DeviceIndex:        pulumi.Int(0),
 		NetworkInterfaceId: eni.ID(),
 	}}
-	instanceArgs.UserData = pulumi.String(NatUserData(args.VpcCidr))
+	instanceArgs.UserData = pulumi.String(NatUserData(args.VpcCidr) + NatMetricsUserData())
 	// cloud-init runs user data once: a changed boot script needs a new instance.
 	instanceArgs.UserDataReplaceOnChange = pulumi.Bool(true)
 	instance, err := ec2.NewInstance(ctx, name, instanceArgs, args.instanceOptions(parent,
@@ -132,6 +132,10 @@ func NewNatInstance(ctx *pulumi.Context, name string, args *NatInstanceArgs, opt
 		pulumi.DeleteBeforeReplace(true))...)
 	if err != nil {
 		return nil, fmt.Errorf("compute: NAT instance: %w", err)
+	}
+
+	if err := natAlarms(ctx, name, instance.ID(), parent); err != nil {
+		return nil, err
 	}
 
 	for _, route := range args.PrivateRoutes {

@@ -273,7 +273,9 @@ func newPairSecurityGroup(ctx *pulumi.Context, name string, args *NatPairArgs, p
 // resource-level permissions (Service Authorization Reference, Amazon EC2), so no tag condition
 // is needed.
 func newPairRole(ctx *pulumi.Context, name string, floating *ec2.Eip, members []*pairMember, routes []PairRoute, parent pulumi.ResourceOption) (*SessionManagerProfile, *iam.RolePolicy, error) {
-	profile, err := NewSessionManagerProfile(ctx, name+"-pair", parent)
+	profile, err := NewSessionManagerProfile(ctx, name+"-pair", &SessionManagerProfileArgs{
+		Description: "Session Manager access to a NAT pair's members, and the calls that move the pair's identity",
+	}, parent)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -3,6 +3,8 @@ package compute
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
@@ -19,9 +21,16 @@ type SessionManagerProfile struct {
 	RoleName pulumi.StringOutput
 }
 
-// NewSessionManagerProfile creates the role, attaches AmazonSSMManagedInstanceCore and wraps it
-// in an instance profile.
-func NewSessionManagerProfile(ctx *pulumi.Context, name string, opts ...pulumi.ResourceOption) (*SessionManagerProfile, error) {
+// SessionManagerProfileArgs describe the role and what it may do besides Session Manager.
+type SessionManagerProfileArgs struct {
+	Description string
+	// InlinePolicies are extra permissions of this role only: policy name -> JSON document.
+	InlinePolicies map[string]string
+}
+
+// NewSessionManagerProfile creates the role, attaches AmazonSSMManagedInstanceCore and the
+// inline policies, and wraps it in an instance profile.
+func NewSessionManagerProfile(ctx *pulumi.Context, name string, args *SessionManagerProfileArgs, opts ...pulumi.ResourceOption) (*SessionManagerProfile, error) {
 	p := &SessionManagerProfile{}
 	if err := ctx.RegisterComponentResource("nat-instance:compute:SessionManagerProfile", name, p, opts...); err != nil {
 		return nil, err
@@ -44,7 +53,7 @@ func NewSessionManagerProfile(ctx *pulumi.Context, name string, opts ...pulumi.R
 		return nil, err
 	}
 	role, err := iam.NewRole(ctx, name, &iam.RoleArgs{
-		Description:      pulumi.String("Session Manager access to the nat-instance lab's instances"),
+		Description:      pulumi.String(args.Description),
 		AssumeRolePolicy: pulumi.String(string(trust)),
 	}, parent)
 	if err != nil {
@@ -57,10 +66,22 @@ func NewSessionManagerProfile(ctx *pulumi.Context, name string, opts ...pulumi.R
 	if err != nil {
 		return nil, fmt.Errorf("compute: instance role policy: %w", err)
 	}
-	// Wait for the policy, so the SSM agent's first registration at boot succeeds.
+	policies := []pulumi.Resource{attachment}
+	for _, policyName := range slices.Sorted(maps.Keys(args.InlinePolicies)) {
+		policy, err := iam.NewRolePolicy(ctx, name+"-"+policyName, &iam.RolePolicyArgs{
+			Role:   role.Name,
+			Policy: pulumi.String(args.InlinePolicies[policyName]),
+		}, parent)
+		if err != nil {
+			return nil, fmt.Errorf("compute: instance role policy %s: %w", policyName, err)
+		}
+		policies = append(policies, policy)
+	}
+	// Wait for the policies, so the SSM agent's first registration at boot succeeds (and the
+	// first metrics are accepted).
 	profile, err := iam.NewInstanceProfile(ctx, name, &iam.InstanceProfileArgs{
 		Role: role.Name,
-	}, parent, pulumi.DependsOn([]pulumi.Resource{attachment}))
+	}, parent, pulumi.DependsOn(policies))
 	if err != nil {
 		return nil, fmt.Errorf("compute: instance profile: %w", err)
 	}

@@ -44,10 +44,30 @@ func Program(ctx *pulumi.Context) error {
 		return err
 	}
 
-	// Session Manager instead of open SSH, for every instance.
-	profile, err := compute.NewSessionManagerProfile(ctx, "nat-lab-ssm")
+	// Session Manager instead of open SSH, for every instance. Single NAT instances have a role of
+	// their own, which may also publish their capacity metrics (and only to their namespace); a
+	// NAT pair has its own role too (compute.NewNatPair).
+	profile, err := compute.NewSessionManagerProfile(ctx, "nat-lab-ssm", &compute.SessionManagerProfileArgs{
+		// The description the shared role always had: the private instances' role is unchanged.
+		Description: "Session Manager access to the nat-instance lab's instances",
+	})
 	if err != nil {
 		return err
+	}
+	var natProfileName pulumi.StringOutput
+	if !s.NatHighAvailability {
+		putMetrics, err := compute.PutNatMetricsPolicy()
+		if err != nil {
+			return err
+		}
+		natProfile, err := compute.NewSessionManagerProfile(ctx, "nat-lab-nat", &compute.SessionManagerProfileArgs{
+			Description:    "Session Manager access to the nat-instance lab's NAT instances, and their CloudWatch metrics",
+			InlinePolicies: map[string]string{"put-metrics": putMetrics},
+		})
+		if err != nil {
+			return err
+		}
+		natProfileName = natProfile.Name
 	}
 
 	// VPC 10.40.0.0/16: internet gateway, and per zone a public and a private subnet, each with
@@ -72,6 +92,7 @@ func Program(ctx *pulumi.Context) error {
 	// its zone's NAT (perZone) or of the one NAT (single).
 	natSettings := base
 	natSettings.InstanceType, natSettings.AmiId, natSettings.AmiPinned = s.NatInstanceType, pulumi.String(natImage.ID), natImage.Pinned
+	natSettings.InstanceProfileName = natProfileName
 	var nats []natEndpoint
 	var pairs []*compute.NatPair
 	var natAmis []pulumi.StringOutput // the images the NAT instances run, as recorded

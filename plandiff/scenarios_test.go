@@ -79,6 +79,10 @@ func TestPinnedImageChangeReplacesItsInstances(t *testing.T) {
 	p := plan(t, before, after)
 	var replaced []string
 	for _, s := range p.Changes() {
+		// A NAT's alarms name its instance: they follow the new instance's id, in place.
+		if s.Action == plandiff.Update && s.Type == "aws:cloudwatch/metricAlarm:MetricAlarm" && strings.Join(s.Changed, ",") == "dimensions" {
+			continue
+		}
 		if s.Action != plandiff.Replace || s.Type != tInstance || strings.Join(s.Changed, ",") != "ami" || !s.DeleteFirst {
 			t.Errorf("unexpected step %s", s)
 		}

@@ -122,7 +122,13 @@ func labNat(t *testing.T, cfg map[string]string) (*mockgraph.Graph, property.Map
 		}
 	}
 	attachments := g.OfType("aws:ec2/internetGatewayAttachment:InternetGatewayAttachment")
-	profiles := g.OfType("aws:iam/instanceProfile:InstanceProfile")
+	// The NAT's own instance profile (the private instances have another).
+	var profiles []mockgraph.Resource
+	for _, profile := range g.OfType("aws:iam/instanceProfile:InstanceProfile") {
+		if profile.Name == instance.String("iamInstanceProfile") {
+			profiles = append(profiles, profile)
+		}
+	}
 	if len(tables) == 0 || len(attachments) != 1 || len(profiles) != 1 {
 		t.Fatalf("dev stack: %d NAT routes, %d gateway attachments, %d instance profiles", len(tables), len(attachments), len(profiles))
 	}

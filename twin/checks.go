@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Expectation is what the program promises, read from its outputs and config rather than from
@@ -166,24 +167,35 @@ func mssFits(syns []string) error {
 // CheckNoEgress passes when no private instance reaches the internet: the lab's state before
 // its two console steps.
 func (t *Twin) CheckNoEgress(ctx context.Context) error {
-	var errs []error
-	for _, p := range t.privateInstances() {
+	return forEachAtOnce(t.privateInstances(), func(p Instance) (errs []error) {
 		if t.Ping(ctx, p.Name, InternetHost) == nil {
 			errs = append(errs, fmt.Errorf("%s reaches the internet host", p.Name))
 		}
 		if seen, err := t.CheckIP(ctx, p.Name); err == nil {
 			errs = append(errs, fmt.Errorf("%s reaches the check-IP service as %s", p.Name, seen))
 		}
+		return errs
+	})
+}
+
+// forEachAtOnce runs check for every instance at the same time and joins their errors in the
+// instances' order. A probe that must fail waits for its whole timeout: one instance after
+// another, those waits would add up.
+func forEachAtOnce(instances []Instance, check func(Instance) []error) error {
+	results := make([][]error, len(instances))
+	var wg sync.WaitGroup
+	for i, inst := range instances {
+		wg.Go(func() { results[i] = check(inst) })
 	}
-	return errors.Join(errs...)
+	wg.Wait()
+	return errors.Join(slices.Concat(results...)...)
 }
 
 // CheckInbound: nothing from the internet reaches a private instance (ping, TCP 22, addressed
 // to it directly); the NATs accept SSH from the allowed address only, and are SSH jump hosts
 // to the private instances.
 func (t *Twin) CheckInbound(ctx context.Context, exp Expectation) error {
-	var errs []error
-	for _, p := range t.privateInstances() {
+	errs := []error{forEachAtOnce(t.privateInstances(), func(p Instance) (errs []error) {
 		if t.Ping(ctx, "", p.PrivateIP) == nil {
 			errs = append(errs, fmt.Errorf("the internet pings %s", p.Name))
 		}
@@ -195,7 +207,8 @@ func (t *Twin) CheckInbound(ctx context.Context, exp Expectation) error {
 				errs = append(errs, fmt.Errorf("%s cannot SSH to %s", nat.Name, p.Name))
 			}
 		}
-	}
+		return errs
+	})}
 	for _, nat := range t.natInstances() {
 		if exp.SSHAllowed.IsValid() {
 			if err := t.TCPConnect("", exp.SSHAllowed, nat.ElasticIP, 22); err != nil {

@@ -1,10 +1,12 @@
 package twin
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -161,6 +163,49 @@ func Available() error {
 		if _, err := exec.LookPath(tool); err != nil {
 			return fmt.Errorf("%s is not installed (Debian: iproute2 nftables iputils-ping tcpdump util-linux procps)", tool)
 		}
+	}
+	return nil
+}
+
+// ipBatch runs many `ip` commands in one namespace with one process.
+func ipBatch(ctx context.Context, ns string, lines ...string) error {
+	ctx, cancel := context.WithTimeout(ctx, commandTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "ip", "-n", ns, "-batch", "-")
+	cmd.SysProcAttr = diesWithUs()
+	cmd.Stdin = strings.NewReader(strings.Join(lines, "\n") + "\n")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("ip -n %s -batch: %w: %s\n%s", ns, err, out, strings.Join(lines, "\n"))
+	}
+	return nil
+}
+
+// closeOnLine reads r to its end and closes the returned channel once a line contains marker:
+// how a tool (tcpdump, iperf3) says it is ready.
+func closeOnLine(r io.Reader, marker string) <-chan struct{} {
+	ready := make(chan struct{})
+	go func() {
+		scanner := bufio.NewScanner(r)
+		for scanner.Scan() {
+			if strings.Contains(scanner.Text(), marker) {
+				close(ready)
+				break
+			}
+		}
+		_, _ = io.Copy(io.Discard, r)
+	}()
+	return ready
+}
+
+// readyToBuild checks that this machine can build namespaces and, once per process, removes
+// what crashed runs left behind.
+func readyToBuild(ctx context.Context) error {
+	if err := Available(); err != nil {
+		return err
+	}
+	sweepOnce.Do(func() { _, sweepError = RemoveLeftovers(ctx) })
+	if sweepError != nil {
+		return fmt.Errorf("twin: removing leftovers of earlier runs: %w", sweepError)
 	}
 	return nil
 }

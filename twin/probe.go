@@ -9,9 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"time"
 )
@@ -165,17 +163,7 @@ func (t *Twin) Capture(ctx context.Context, instance, filter string, limit int, 
 		return nil, err
 	}
 	// tcpdump says "listening on" once it captures; act only then.
-	ready := make(chan struct{})
-	go func() {
-		scanner := bufio.NewScanner(stderr)
-		for scanner.Scan() {
-			if strings.Contains(scanner.Text(), "listening on") {
-				close(ready)
-				break
-			}
-		}
-		_, _ = io.Copy(io.Discard, stderr)
-	}()
+	ready := closeOnLine(stderr, "listening on")
 	select {
 	case <-ready:
 	case <-ctx.Done():
@@ -214,29 +202,25 @@ collect:
 }
 
 // RunBoot runs an instance's boot command in its namespace: the very script its user data
-// installs, with the arguments its systemd unit passes. A private mount namespace with a
-// tmpfs over /etc/sysctl.d keeps the script's persisted settings away from this machine.
+// installs, with the arguments its systemd unit passes.
 func (t *Twin) RunBoot(ctx context.Context, instance string) (string, error) {
 	k := t.instanceIndex(instance)
 	if k < 0 || t.topo.Instances[k].Boot == nil {
 		return "", fmt.Errorf("twin: instance %s has no boot command", instance)
 	}
 	boot := t.topo.Instances[k].Boot
-	dir, err := os.MkdirTemp("", "natlab-boot-")
-	if err != nil {
-		return "", err
-	}
-	defer os.RemoveAll(dir)
-	script := filepath.Join(dir, "nat-instance-setup")
-	if err := os.WriteFile(script, boot.Script, 0o755); err != nil {
-		return "", err
-	}
-	args := append([]string{"unshare", "--mount", "sh", "-c",
-		`mount -t tmpfs tmpfs /etc/sysctl.d && exec bash "$0" "$@"`, script}, boot.Args...)
-	out, err := execIn(ctx, t.Namespace(instance), args...)
+	out, err := bootIn(ctx, t.Namespace(instance), boot)
 	t.logf("%s boots: nat-instance-setup %s: %s", instance, strings.Join(boot.Args, " "), strings.TrimSpace(out))
 	return out, err
 }
+
+// privateEtc runs a script ($0, with its arguments) in a private mount namespace with an overlay
+// on /etc (upper layer in a tmpfs next to the script): what it persists (sysctl.d, modprobe.d,
+// modules-load.d) stays away from this machine.
+const privateEtc = `layer=$(dirname "$0")/etc &&
+	mkdir "$layer" && mount -t tmpfs tmpfs "$layer" && mkdir "$layer/upper" "$layer/work" &&
+	mount -t overlay overlay -o "lowerdir=/etc,upperdir=$layer/upper,workdir=$layer/work" /etc &&
+	exec bash "$0" "$@"`
 
 // Reboot gives an instance a fresh kernel state: its namespace is deleted and made again, with
 // its link, address and routes, but nothing the boot script did.

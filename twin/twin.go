@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -77,12 +78,8 @@ var (
 // Up builds the topology in fresh namespaces. On failure everything built so far is removed.
 // The first Up of a process also removes what crashed runs left behind.
 func Up(ctx context.Context, topo Topology, opts Options) (*Twin, error) {
-	if err := Available(); err != nil {
+	if err := readyToBuild(ctx); err != nil {
 		return nil, err
-	}
-	sweepOnce.Do(func() { _, sweepError = RemoveLeftovers(ctx) })
-	if sweepError != nil {
-		return nil, fmt.Errorf("twin: removing leftovers of earlier runs: %w", sweepError)
 	}
 	if opts.Log == nil {
 		opts.Log = io.Discard
@@ -101,11 +98,21 @@ type ipStep struct {
 	args []string
 }
 
+// ipAll runs steps in order, each run of consecutive steps in one namespace as one `ip -batch`.
 func ipAll(ctx context.Context, steps []ipStep) error {
-	for _, s := range steps {
-		if err := ipIn(ctx, s.ns, s.args...); err != nil {
+	for len(steps) > 0 {
+		ns, n := steps[0].ns, 1
+		for n < len(steps) && steps[n].ns == ns {
+			n++
+		}
+		lines := make([]string, n)
+		for i, s := range steps[:n] {
+			lines[i] = strings.Join(s.args, " ")
+		}
+		if err := ipBatch(ctx, ns, lines...); err != nil {
 			return err
 		}
+		steps = steps[n:]
 	}
 	return nil
 }

@@ -6,6 +6,7 @@
 //
 //	sudo go run ./cmd/labtwin -stack dev
 //	sudo go run ./cmd/labtwin -stack prod -set nat-instance:natHighAvailability=true
+//	sudo go run ./cmd/labtwin -bench    # capacity figures: NAT against plain routing
 package main
 
 import (
@@ -25,6 +26,8 @@ import (
 )
 
 func main() {
+	// A child load generator of -bench does its work and exits here.
+	twin.RunLoadChild()
 	stack := flag.String("stack", "dev", "stack whose Pulumi.<stack>.yaml gives the config")
 	dir := flag.String("dir", ".", "project directory (holds Pulumi.yaml)")
 	timeout := flag.Duration("timeout", 3*time.Minute, "give up after this long")
@@ -38,11 +41,12 @@ func main() {
 		return nil
 	})
 	awsDelay := flag.Duration("aws-delay", twin.DefaultAWSCallDelay, "how long each EC2 call of a NAT pair's takeover takes")
+	bench := flag.Bool("bench", false, "measure the NAT's capacity against plain routing instead of running the checks")
 	flag.Parse()
-	os.Exit(run(*stack, *dir, overrides, *timeout, *awsDelay))
+	os.Exit(run(*stack, *dir, overrides, *timeout, *awsDelay, *bench))
 }
 
-func run(stack, dir string, overrides map[string]string, timeout, awsDelay time.Duration) int {
+func run(stack, dir string, overrides map[string]string, timeout, awsDelay time.Duration, bench bool) int {
 	if err := twin.Available(); err != nil {
 		fmt.Fprintf(os.Stderr, "labtwin: %v\n", err)
 		return 2
@@ -76,6 +80,9 @@ func run(stack, dir string, overrides map[string]string, timeout, awsDelay time.
 		fmt.Fprintf(os.Stderr, "labtwin: %v\n", err)
 		return 2
 	}
+	if bench {
+		return runBench(ctx, l)
+	}
 	fmt.Printf("stack %s: VPC %s, %d subnet(s), %d instance(s); every check on a twin of its own\n\n",
 		stack, l.Topology.VPC, len(l.Topology.Subnets), len(l.Topology.Instances))
 	l.AWSCallDelay = awsDelay
@@ -95,6 +102,26 @@ func run(stack, dir string, overrides map[string]string, timeout, awsDelay time.
 		return 1
 	}
 	if failed > 0 {
+		return 1
+	}
+	return 0
+}
+
+// runBench measures the capacity of the stack's first NAT instance, running its boot script.
+func runBench(ctx context.Context, l twin.Lab) int {
+	var boot *twin.BootCommand
+	for _, inst := range l.Topology.Instances {
+		if inst.Boot != nil {
+			boot = inst.Boot
+			break
+		}
+	}
+	if boot == nil {
+		fmt.Fprintln(os.Stderr, "labtwin: the stack has no NAT instance to measure")
+		return 2
+	}
+	if err := twin.RunBench(ctx, *boot, twin.DefaultBench, os.Stdout); err != nil {
+		fmt.Fprintf(os.Stderr, "labtwin: bench: %v\n", err)
 		return 1
 	}
 	return 0
