@@ -298,13 +298,14 @@ func (t *Twin) ReviveMember(ctx context.Context, name string) error {
 }
 
 // Owner is who holds a pair's identity in EC2. It is whole when the floating address, the
-// Elastic IP's association and every default route the pair serves name the same member, and
-// no call of the pair's members is being answered (the takeover's calls are done).
+// Elastic IP's association (made by that member's own call, its takeover's last) and every
+// default route the pair serves name the same member, and no call of the pair's members is being
+// answered (the takeover's calls are done).
 func (t *Twin) Owner(p Pair) (string, bool) {
 	t.ec2.mu.Lock()
 	defer t.ec2.mu.Unlock()
 	owner := t.ec2.secondary[p.FloatingIP]
-	if owner == "" || t.ec2.associations[p.AllocationID] != (association{p.FloatingIP, owner}) || t.ec2.inFlight[p.AllocationID] > 0 {
+	if owner == "" || t.ec2.associations[p.AllocationID] != (association{p.FloatingIP, owner, true}) || t.ec2.inFlight[p.AllocationID] > 0 {
 		return owner, false
 	}
 	for _, target := range t.ec2.routeTargets {
