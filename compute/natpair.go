@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
@@ -77,6 +78,11 @@ var memberSuffixes = [2]string{"a", "b"}
 // private default routes (their target owned by keepalived after creation) and the alarms that
 // bring a failed member back.
 func NewNatPair(ctx *pulumi.Context, name string, args *NatPairArgs, opts ...pulumi.ResourceOption) (*NatPair, error) {
+	// The alarms' EC2 actions are named in the stack's partition (aws, aws-cn, aws-us-gov).
+	partition, err := aws.GetPartition(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("compute: NAT pair: partition: %w", err)
+	}
 	n := &NatPair{}
 	if err := ctx.RegisterComponentResource("nat-instance:compute:NatPair", name, n, opts...); err != nil {
 		return nil, err
@@ -184,7 +190,7 @@ func NewNatPair(ctx *pulumi.Context, name string, args *NatPairArgs, opts ...pul
 		if err != nil {
 			return nil, fmt.Errorf("compute: NAT pair member %s: %w", m.name, err)
 		}
-		if err := newMemberAlarms(ctx, m.name, args.Region, m.instance, parent); err != nil {
+		if err := newMemberAlarms(ctx, m.name, partition.Partition, args.Region, m.instance, parent); err != nil {
 			return nil, err
 		}
 	}
@@ -296,7 +302,7 @@ func newPairRole(ctx *pulumi.Context, name string, floating *ec2.Eip, members []
 // newMemberAlarms brings a failed member back without anyone acting: the EC2 recover action when
 // AWS's own system check fails (hardware, host), a reboot when the instance's check fails
 // (kernel hang, exhausted memory). keepalived then makes the member standby; the NAT does not move back.
-func newMemberAlarms(ctx *pulumi.Context, member, region string, instance *ec2.Instance, parent pulumi.ResourceOption) error {
+func newMemberAlarms(ctx *pulumi.Context, member, partition, region string, instance *ec2.Instance, parent pulumi.ResourceOption) error {
 	for _, a := range []struct{ suffix, metric, action, why string }{
 		{"system-check", "StatusCheckFailed_System", "recover", "AWS host or hardware fault: recover the member onto other hardware"},
 		{"instance-check", "StatusCheckFailed_Instance", "reboot", "member unresponsive (kernel, memory): reboot it"},
@@ -311,7 +317,7 @@ func newMemberAlarms(ctx *pulumi.Context, member, region string, instance *ec2.I
 			EvaluationPeriods:  pulumi.Int(2),
 			Threshold:          pulumi.Float64(0),
 			ComparisonOperator: pulumi.String("GreaterThanThreshold"),
-			AlarmActions:       pulumi.Array{pulumi.Sprintf("arn:aws:automate:%s:ec2:%s", region, a.action)},
+			AlarmActions:       pulumi.Array{pulumi.Sprintf("arn:%s:automate:%s:ec2:%s", partition, region, a.action)},
 		}, parent); err != nil {
 			return fmt.Errorf("compute: NAT pair alarm %s-%s: %w", member, a.suffix, err)
 		}
