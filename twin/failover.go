@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"strings"
+	"syscall"
 	"time"
 
 	"nat-instance/compute"
@@ -330,8 +331,11 @@ func killKeepalived(ctx context.Context, t *Twin, member string) error {
 	if err != nil || len(pids) == 0 {
 		return fmt.Errorf("no keepalived on %s: %v", member, err)
 	}
-	_, err = run(ctx, "kill", append([]string{"-KILL"}, strings.Fields(strings.Trim(fmt.Sprint(pids), "[]"))...)...)
-	return err
+	var errs []error
+	for _, pid := range pids {
+		errs = append(errs, syscall.Kill(pid, syscall.SIGKILL))
+	}
+	return errors.Join(errs...)
 }
 
 func forwardingOff(ctx context.Context, t *Twin, member string) error {

@@ -1,7 +1,6 @@
 package twin
 
 import (
-	"bufio"
 	"context"
 	_ "embed"
 	"errors"
@@ -134,8 +133,8 @@ func (t *Twin) initPairs() {
 	}
 }
 
-// StartPairs boots every member of every pair not running yet, then waits until each pair's identity has one
-// owner, with the private default routes on it.
+// StartPairs boots every member of every pair not running yet, then waits until each pair's
+// identity is whole on one member.
 func (t *Twin) StartPairs(ctx context.Context) error {
 	for _, p := range t.topo.Pairs {
 		for _, m := range p.Members {
@@ -390,13 +389,8 @@ func (t *Twin) processesNamed(ctx context.Context, member, name string) ([]int, 
 	var pids []int
 	for _, field := range strings.Fields(out) {
 		pid, _ := strconv.Atoi(field)
-		f, err := os.Open(fmt.Sprintf("/proc/%d/comm", pid))
-		if err != nil {
-			continue
-		}
-		comm, _ := bufio.NewReader(f).ReadString('\n')
-		f.Close()
-		if strings.TrimSpace(comm) == name {
+		comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+		if err == nil && strings.TrimSpace(string(comm)) == name {
 			pids = append(pids, pid)
 		}
 	}
