@@ -53,10 +53,12 @@ type ec2State struct {
 	inFlight map[string]int
 }
 
-// association is an Elastic IP's association: a private address on an instance's interface.
+// association is an Elastic IP's association: a private address on an instance's interface;
+// claimed when that instance associated it itself, not when it followed a moved address.
 type association struct {
 	private  netip.Addr
 	instance string
+	claimed  bool
 }
 
 // awsCommand is a parsed command line: the operation and its options.
@@ -208,6 +210,12 @@ func (t *Twin) applyAWS(member string, cmd awsCommand) error {
 			return fmt.Errorf("An error occurred (InvalidParameterValue): %s is not the pair's floating address %s", cmd.values["--private-ip-addresses"], pair.FloatingIP)
 		}
 		t.ec2.secondary[pair.FloatingIP] = t.topo.Instances[k].Name
+		// "When you move a secondary private IP address to another network interface, any
+		// Elastic IP address that is associated with the IP address is also moved" (EC2 API
+		// reference, AssignPrivateIpAddresses).
+		if a, ok := t.ec2.associations[pair.AllocationID]; ok && a.private == pair.FloatingIP {
+			t.ec2.associations[pair.AllocationID] = association{pair.FloatingIP, t.topo.Instances[k].Name, false}
+		}
 		return t.deliverFloating(ctx, pair, k)
 	case "associate-address":
 		k, err := eniOwner("--network-interface-id")
@@ -221,7 +229,7 @@ func (t *Twin) applyAWS(member string, cmd awsCommand) error {
 		if ip != t.topo.Instances[k].PrivateIP && t.ec2.secondary[ip] != t.topo.Instances[k].Name {
 			return fmt.Errorf("An error occurred (InvalidParameterValue): %s is not an address of %s", ip, cmd.values["--network-interface-id"])
 		}
-		t.ec2.associations[pair.AllocationID] = association{ip, t.topo.Instances[k].Name}
+		t.ec2.associations[pair.AllocationID] = association{ip, t.topo.Instances[k].Name, true}
 		return nftIn(ctx, t.igw(), "table ip twin_igw\ndelete table ip twin_igw\n"+t.igwRuleset())
 	default: // replace-route
 		k, err := eniOwner("--network-interface-id")

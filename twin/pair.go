@@ -1,7 +1,6 @@
 package twin
 
 import (
-	"bufio"
 	"context"
 	_ "embed"
 	"errors"
@@ -134,8 +133,8 @@ func (t *Twin) initPairs() {
 	}
 }
 
-// StartPairs boots every member of every pair not running yet, then waits until each pair's identity has one
-// owner, with the private default routes on it.
+// StartPairs boots every member of every pair not running yet, then waits until each pair's
+// identity is whole on one member.
 func (t *Twin) StartPairs(ctx context.Context) error {
 	for _, p := range t.topo.Pairs {
 		for _, m := range p.Members {
@@ -298,13 +297,14 @@ func (t *Twin) ReviveMember(ctx context.Context, name string) error {
 }
 
 // Owner is who holds a pair's identity in EC2. It is whole when the floating address, the
-// Elastic IP's association and every default route the pair serves name the same member, and
-// no call of the pair's members is being answered (the takeover's calls are done).
+// Elastic IP's association (made by that member's own call, its takeover's last) and every
+// default route the pair serves name the same member, and no call of the pair's members is being
+// answered (the takeover's calls are done).
 func (t *Twin) Owner(p Pair) (string, bool) {
 	t.ec2.mu.Lock()
 	defer t.ec2.mu.Unlock()
 	owner := t.ec2.secondary[p.FloatingIP]
-	if owner == "" || t.ec2.associations[p.AllocationID] != (association{p.FloatingIP, owner}) || t.ec2.inFlight[p.AllocationID] > 0 {
+	if owner == "" || t.ec2.associations[p.AllocationID] != (association{p.FloatingIP, owner, true}) || t.ec2.inFlight[p.AllocationID] > 0 {
 		return owner, false
 	}
 	for _, target := range t.ec2.routeTargets {
@@ -389,13 +389,8 @@ func (t *Twin) processesNamed(ctx context.Context, member, name string) ([]int, 
 	var pids []int
 	for _, field := range strings.Fields(out) {
 		pid, _ := strconv.Atoi(field)
-		f, err := os.Open(fmt.Sprintf("/proc/%d/comm", pid))
-		if err != nil {
-			continue
-		}
-		comm, _ := bufio.NewReader(f).ReadString('\n')
-		f.Close()
-		if strings.TrimSpace(comm) == name {
+		comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+		if err == nil && strings.TrimSpace(string(comm)) == name {
 			pids = append(pids, pid)
 		}
 	}

@@ -18,12 +18,13 @@ ctd() { conntrackd -C "$NAT_CONNTRACKD_CONF" "$@" || log "conntrackd $* failed";
 exec 9>"$NAT_RUN_DIR/notify.lock"
 flock 9
 
-# Bounded retries: an API call that keeps failing is logged and the next one still runs.
+# Bounded retries: an API call that keeps failing is logged with AWS's message, and the next one
+# still runs.
 aws_retry() {
-	local attempt
+	local attempt message
 	for attempt in 1 2 3 4 5; do
-		aws --region "$NAT_REGION" ec2 "$@" >/dev/null && return 0
-		log "aws ec2 $1 failed (attempt $attempt)"
+		message=$(aws --region "$NAT_REGION" ec2 "$@" 2>&1 >/dev/null) && return 0
+		log "aws ec2 $1 failed (attempt $attempt): $message"
 		sleep "$attempt"
 	done
 	return 1

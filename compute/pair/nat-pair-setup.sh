@@ -29,6 +29,21 @@ flush chain ip nat_instance postrouting
 add rule ip nat_instance postrouting oifname "$iface" ip saddr $NAT_VPC_CIDR ip saddr != $NAT_SELF_IP ip daddr != $NAT_VPC_CIDR snat to $NAT_FLOATING_IP
 NFT
 
+# A reply of a flow this member translated that reaches this host still addressed to the floating
+# address was not translated back: the nat ruleset is gone (the kernel stops translating at once).
+# Drop it rather than let this host answer with a reset: the flow carries on on the other member
+# after the failover the health check brings. A table of its own, so that it outlives nat_instance.
+nft -f - <<NFT || fail "nft rejected the nat_pair table"
+table ip nat_pair
+delete table ip nat_pair
+table ip nat_pair {
+	chain input {
+		type filter hook input priority filter; policy accept;
+		ip daddr $NAT_FLOATING_IP ct status snat drop
+	}
+}
+NFT
+
 # During a takeover the two directions of a flow briefly take different members (the address
 # moves before the routes), and a member adopts flows whose sequence numbers it has not seen:
 # strict TCP window tracking would call their packets invalid, leave them untranslated and the
