@@ -197,6 +197,9 @@ func NewNatPair(ctx *pulumi.Context, name string, args *NatPairArgs, opts ...pul
 		if err != nil {
 			return nil, fmt.Errorf("compute: NAT pair member %s: %w", m.name, err)
 		}
+		if err := natAlarms(ctx, m.name, m.instance.ID(), parent); err != nil {
+			return nil, err
+		}
 		if err := newMemberAlarms(ctx, m.name, partition.Partition, args.Region, m.instance, parent); err != nil {
 			return nil, err
 		}
@@ -273,8 +276,13 @@ func newPairSecurityGroup(ctx *pulumi.Context, name string, args *NatPairArgs, p
 // resource-level permissions (Service Authorization Reference, Amazon EC2), so no tag condition
 // is needed.
 func newPairRole(ctx *pulumi.Context, name string, floating *ec2.Eip, members []*pairMember, routes []PairRoute, parent pulumi.ResourceOption) (*SessionManagerProfile, *iam.RolePolicy, error) {
+	putMetrics, err := PutNatMetricsPolicy()
+	if err != nil {
+		return nil, nil, err
+	}
 	profile, err := NewSessionManagerProfile(ctx, name+"-pair", &SessionManagerProfileArgs{
-		Description: "Session Manager access to a NAT pair's members, and the calls that move the pair's identity",
+		Description:    "Session Manager access to a NAT pair's members, their CloudWatch metrics, and the calls that move the pair's identity",
+		InlinePolicies: map[string]string{"put-metrics": putMetrics},
 	}, parent)
 	if err != nil {
 		return nil, nil, err

@@ -87,8 +87,9 @@ NAT_ALLOCATION_ID=%s
 NAT_ROUTE_TABLE_IDS="%s"
 NAT_RUN_DIR=%s
 NAT_CONNTRACKD_CONF=%s
+NAT_SYNC_PORT=%d
 `, m.Region, m.VpcCidr, m.FloatingIP, m.SubnetPrefixLen, m.SelfIP, m.PeerIP, m.SelfENI, m.AllocationID,
-		strings.Join(m.RouteTableIDs, " "), NatPairRunDir, NatPairConntrackdPath)
+		strings.Join(m.RouteTableIDs, " "), NatPairRunDir, NatPairConntrackdPath, NatPairSyncPort)
 }
 
 func renderPairTemplate(text string, m NatPairMember) string {
@@ -150,6 +151,8 @@ func NatPairUserData(m NatPairMember) string {
 	}
 	b.WriteString("\nsystemctl daemon-reload\nsystemctl enable " + NatUnitName + " conntrackd.service keepalived.service\n")
 	b.WriteString("systemctl start " + NatUnitName + "\nsystemctl restart conntrackd.service\nsystemctl restart keepalived.service\n")
+	// Each member publishes its own table and allowance counters, active or standby.
+	b.WriteString(NatMetricsUserData())
 	return b.String()
 }
 

@@ -62,12 +62,17 @@ func TestOnlyTheNatRolePublishesMetricsToItsNamespace(t *testing.T) {
 	}
 }
 
-// Each NAT instance, in every zone, gets the two alarms, on metrics its own metrics script
+// Each NAT instance, in every zone, and each member of a NAT pair gets the two alarms, on metrics its own metrics script
 // publishes, for its own instance id.
 func TestEveryNatHasCapacityAlarms(t *testing.T) {
-	for _, cfg := range []map[string]string{config(), config("zoneCount", "3")} {
+	for _, cfg := range []map[string]string{config(), config("zoneCount", "3"), pairConfig()} {
 		g := record(t, cfg)
-		alarms := g.OfType(tAlarm)
+		var alarms []mockgraph.Resource // capacity alarms; pair members also have status-check alarms
+		for _, a := range g.OfType(tAlarm) {
+			if a.String("namespace") == compute.MetricsNamespace {
+				alarms = append(alarms, a)
+			}
+		}
 		nats := 0
 		for _, inst := range g.OfType(tInstance) {
 			if !strings.Contains(inst.String("userData"), compute.NatMetricsScriptPath) {

@@ -59,7 +59,9 @@ func TestNatPairResources(t *testing.T) {
 		"Eip nat-instance", "Eip nat-instance-a", "Eip nat-instance-b",
 		"EipAssociation nat-instance-a", "EipAssociation nat-instance-b",
 		"Instance nat-instance-a", "Instance nat-instance-b",
+		"MetricAlarm nat-instance-a-allowance-exceeded", "MetricAlarm nat-instance-a-conntrack-table",
 		"MetricAlarm nat-instance-a-instance-check", "MetricAlarm nat-instance-a-system-check",
+		"MetricAlarm nat-instance-b-allowance-exceeded", "MetricAlarm nat-instance-b-conntrack-table",
 		"MetricAlarm nat-instance-b-instance-check", "MetricAlarm nat-instance-b-system-check",
 		"NetworkInterface nat-instance-a", "NetworkInterface nat-instance-b",
 		"RolePolicy nat-instance-pair", "Route nat-instance-route-1", "SecurityGroup nat-instance",
@@ -189,6 +191,19 @@ func TestNatPairRoleMayMoveOnlyItsOwnIdentity(t *testing.T) {
 		}
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("%s permissions\n %v\nwant\n %v", nat, got, want)
+		}
+		// Besides the takeover calls, the role may only publish the members' capacity metrics.
+		var inline []string
+		for _, p := range g.OfType(tRolePolicy) {
+			if p.String("role") == doc.String("role") {
+				inline = append(inline, p.Name)
+			}
+		}
+		if want := []string{nat + "-pair", nat + "-pair-put-metrics"}; !slices.Equal(inline, want) {
+			t.Errorf("%s role inline policies %v, want %v", nat, inline, want)
+		}
+		if metrics, _ := compute.PutNatMetricsPolicy(); named(t, g, tRolePolicy, nat+"-pair-put-metrics").String("policy") != metrics {
+			t.Errorf("%s role's metrics policy is not PutNatMetricsPolicy", nat)
 		}
 		attached := named(t, g, tPolicyAttach, nat+"-pair-ssm-core")
 		if !strings.HasSuffix(attached.String("policyArn"), ":iam::aws:policy/AmazonSSMManagedInstanceCore") {

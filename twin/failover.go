@@ -47,6 +47,7 @@ func PairChecks() []Check {
 		// member drops their untranslated replies (nat_pair table) instead of resetting them.
 		{Name: "pair: the active member loses its ruleset: failover, connections kept", Run: pairThen(activeFault("nat_instance table deleted", rulesetDeleted))},
 		{Name: "pair: the members cannot hear each other: traffic flows, one owner in the end", Run: pairThen(checkSplitBrain)},
+		{Name: "pair: a member takes state sync from its peer only", Run: pairThen(checkOnlyThePeerSyncs)},
 		{Name: "negative control: with conntrackd stopped, established connections do not survive", Run: pairThen(checkWithoutConntrackd)},
 	}
 }

@@ -16,7 +16,7 @@ env_file=${NAT_PAIR_ENV:-/usr/local/etc/nat-pair.env}
 [ -r "$env_file" ] || fail "$env_file not found: the user data writes it"
 # shellcheck source=/dev/null
 . "$env_file"
-for var in NAT_VPC_CIDR NAT_FLOATING_IP NAT_SELF_IP NAT_RUN_DIR; do
+for var in NAT_VPC_CIDR NAT_FLOATING_IP NAT_SELF_IP NAT_PEER_IP NAT_SYNC_PORT NAT_RUN_DIR; do
 	[ -n "${!var:-}" ] || fail "$var is not set in $env_file"
 done
 
@@ -33,6 +33,8 @@ NFT
 # address was not translated back: the nat ruleset is gone (the kernel stops translating at once).
 # Drop it rather than let this host answer with a reset: the flow carries on on the other member
 # after the failover the health check brings. A table of its own, so that it outlives nat_instance.
+# VRRP and state sync are taken from the peer only: the security group lets the whole VPC send
+# UDP to a NAT (to be forwarded), and cannot tell the sync port apart.
 nft -f - <<NFT || fail "nft rejected the nat_pair table"
 table ip nat_pair
 delete table ip nat_pair
@@ -40,6 +42,8 @@ table ip nat_pair {
 	chain input {
 		type filter hook input priority filter; policy accept;
 		ip daddr $NAT_FLOATING_IP ct status snat drop
+		ip protocol 112 ip saddr != $NAT_PEER_IP drop
+		udp dport $NAT_SYNC_PORT ip saddr != $NAT_PEER_IP counter drop
 	}
 }
 NFT
