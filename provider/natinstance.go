@@ -48,8 +48,8 @@ func (a *NatInstanceArgs) Annotate(an infer.Annotator) {
 	an.Describe(&a.InstanceType, "EC2 instance type of the NAT. The AMI's architecture follows it "+
 		"(t4g.nano gets arm64, t3.micro x86_64).")
 	an.SetDefault(&a.InstanceType, DefaultInstanceType)
-	an.Describe(&a.Ami, "AMI id for the NAT instance. Unset looks up the current Amazon Linux 2023 AMI for the "+
-		"instance type's architecture (public SSM parameter).")
+	an.Describe(&a.Ami, "AMI id for the NAT instance; a change of it replaces the instance. Unset looks up the current Amazon Linux 2023 AMI for the "+
+		"instance type's architecture (public SSM parameter), kept from then on.")
 	an.Describe(&a.SshAllowedCidrs, "IPv4 networks (/8 or narrower) that may reach the NAT on TCP 22. "+
 		"Empty: no SSH from outside the VPC.")
 	an.Describe(&a.KeyName, "Name of an existing EC2 key pair for SSH. Unset for none.")
@@ -107,6 +107,7 @@ func NewNatInstance(ctx *pulumi.Context, name string, args NatInstanceArgs, opts
 		InstanceSettings: compute.InstanceSettings{
 			InstanceType:        args.InstanceType,
 			AmiId:               args.Ami,
+			AmiPinned:           args.Ami != nil,
 			InstanceProfileName: args.InstanceProfileName,
 			KeyName:             args.KeyName,
 		},
@@ -128,36 +129,46 @@ func NewNatInstance(ctx *pulumi.Context, name string, args NatInstanceArgs, opts
 // check reports every bad input at once, naming the input, its value and what is allowed,
 // before any resource exists.
 func (a NatInstanceArgs) check() error {
-	var problems []error
-	bad := func(key, value, want string) {
-		problems = append(problems, fmt.Errorf("%s = %q: %s", key, value, want))
-	}
-	vpc, want := settings.ParsePrefix(a.VpcCidr, 16, 28)
-	if want != "" {
-		bad("vpcCidr", a.VpcCidr, want+" (AWS allows /16 to /28)")
-	}
+	var p problems
+	vpc := p.checkShared(a.VpcCidr, a.InstanceType, a.KeyName, a.SshAllowedCidrs)
 	if a.PrivateIp != "" {
 		ip, err := netip.ParseAddr(a.PrivateIp)
 		switch {
 		case err != nil || !ip.Is4():
-			bad("privateIp", a.PrivateIp, "must be an IPv4 address such as 10.0.1.100, or unset")
+			p.bad("privateIp", a.PrivateIp, "must be an IPv4 address such as 10.0.1.100, or unset")
 		case vpc.IsValid() && !vpc.Contains(ip):
-			bad("privateIp", a.PrivateIp, "must lie inside vpcCidr "+vpc.String())
+			p.bad("privateIp", a.PrivateIp, "must lie inside vpcCidr "+vpc.String())
 		}
 	}
-	if want := settings.CheckInstanceType(a.InstanceType); want != "" {
-		bad("instanceType", a.InstanceType, want)
+	return errors.Join(p...)
+}
+
+// problems collects what is wrong with a component's inputs.
+type problems []error
+
+func (p *problems) bad(key, value, want string) {
+	*p = append(*p, fmt.Errorf("%s = %q: %s", key, value, want))
+}
+
+// checkShared checks the inputs both components take and returns the VPC's CIDR.
+func (p *problems) checkShared(vpcCidr, instanceType, keyName string, sshAllowedCidrs []string) netip.Prefix {
+	vpc, want := settings.ParsePrefix(vpcCidr, 16, 28)
+	if want != "" {
+		p.bad("vpcCidr", vpcCidr, want+" (AWS allows /16 to /28)")
 	}
-	if want := settings.CheckKeyName(a.KeyName); want != "" {
-		bad("keyName", a.KeyName, want)
+	if want := settings.CheckInstanceType(instanceType); want != "" {
+		p.bad("instanceType", instanceType, want)
 	}
-	for _, cidr := range a.SshAllowedCidrs {
+	if want := settings.CheckKeyName(keyName); want != "" {
+		p.bad("keyName", keyName, want)
+	}
+	for _, cidr := range sshAllowedCidrs {
 		// /1 to /7 would open SSH to a large part of the internet in a few rules.
 		if _, want := settings.ParsePrefix(cidr, 8, 32); want != "" {
-			bad("sshAllowedCidrs", cidr, want)
+			p.bad("sshAllowedCidrs", cidr, want)
 		}
 	}
-	return errors.Join(problems...)
+	return vpc
 }
 
 // dependencies returns the resources an input's value comes from, for DependsOn. Construct
