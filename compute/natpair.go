@@ -93,13 +93,9 @@ func NewNatPair(ctx *pulumi.Context, name string, args *NatPairArgs, opts ...pul
 		return nil, fmt.Errorf("compute: NAT pair: partition: %w", err)
 	}
 	// The members' settings: the current Amazon Linux unless an image is given, the pair's role.
-	memberSettings := args.InstanceSettings
-	if memberSettings.AmiId == nil {
-		ami, err := LookupAmazonLinux(ctx, memberSettings.InstanceType)
-		if err != nil {
-			return nil, err
-		}
-		memberSettings.AmiId = pulumi.String(ami)
+	memberSettings, err := args.InstanceSettings.withImage(ctx)
+	if err != nil {
+		return nil, err
 	}
 	n := &NatPair{}
 	if err := ctx.RegisterComponentResource("nat-instance:compute:NatPair", name, n, opts...); err != nil {

@@ -36,8 +36,7 @@ type NatInstanceArgs struct {
 // Annotate describes every input for the generated SDKs.
 func (a *NatInstanceArgs) Annotate(an infer.Annotator) {
 	an.Describe(&a.VpcId, "Id of the VPC the NAT instance serves.")
-	an.Describe(&a.VpcCidr, "IPv4 CIDR of that VPC, e.g. 10.0.0.0/16. The NAT forwards and masquerades traffic "+
-		"from this range only, and its security group admits HTTP, HTTPS, UDP and ICMP from it.")
+	an.Describe(&a.VpcCidr, vpcCidrDescription)
 	an.Describe(&a.PublicSubnetId, "Id of the public subnet (its route table sends 0.0.0.0/0 to an internet gateway) "+
 		"that holds the NAT instance.")
 	an.Describe(&a.PrivateRouteTableIds, "Ids of the private route tables whose default route (0.0.0.0/0) should go "+
@@ -50,17 +49,34 @@ func (a *NatInstanceArgs) Annotate(an infer.Annotator) {
 	an.SetDefault(&a.InstanceType, DefaultInstanceType)
 	an.Describe(&a.Ami, "AMI id for the NAT instance; a change of it replaces the instance. Unset looks up the current Amazon Linux 2023 AMI for the "+
 		"instance type's architecture (public SSM parameter), kept from then on.")
-	an.Describe(&a.SshAllowedCidrs, "IPv4 networks (/8 or narrower) that may reach the NAT on TCP 22. "+
-		"Empty: no SSH from outside the VPC.")
-	an.Describe(&a.KeyName, "Name of an existing EC2 key pair for SSH. Unset for none.")
+	an.Describe(&a.SshAllowedCidrs, sshAllowedCidrsDescription("the NAT"))
+	an.Describe(&a.KeyName, keyNameDescription)
 	an.Describe(&a.InstanceProfileName, "Name of an instance profile for the NAT instance, e.g. one that allows "+
 		"Session Manager. Unset for none.")
-	an.Describe(&a.InternetGatewayId, "Id of the VPC's internet gateway, as an output of the resource that attaches "+
-		"it: the NAT's Elastic IP is associated only after that resource exists (AWS refuses it before). "+
-		"Unset when the gateway is attached already.")
-	an.Describe(&a.PublicRoutingIds, "Ids of what gives the public subnet its way to the internet (its route to the "+
-		"internet gateway, its route table association), as outputs of those resources: the instance starts only "+
-		"after them, because its first boot may install packages. Unset when they exist already.")
+	an.Describe(&a.InternetGatewayId, internetGatewayIdDescription("the NAT's Elastic IP is"))
+	an.Describe(&a.PublicRoutingIds, publicRoutingIdsDescription("the instance starts"))
+}
+
+// Descriptions of the inputs both components take.
+const (
+	vpcCidrDescription = "IPv4 CIDR of that VPC, e.g. 10.0.0.0/16. The NAT forwards and masquerades traffic " +
+		"from this range only, and its security group admits HTTP, HTTPS, UDP and ICMP from it."
+	keyNameDescription = "Name of an existing EC2 key pair for SSH. Unset for none."
+)
+
+func sshAllowedCidrsDescription(who string) string {
+	return "IPv4 networks (/8 or narrower) that may reach " + who + " on TCP 22. Empty: no SSH from outside the VPC."
+}
+
+func internetGatewayIdDescription(associated string) string {
+	return "Id of the VPC's internet gateway, as an output of the resource that attaches it: " + associated +
+		" associated only after that resource exists (AWS refuses it before). Unset when the gateway is attached already."
+}
+
+func publicRoutingIdsDescription(starts string) string {
+	return "Ids of what gives the public subnet its way to the internet (its route to the internet gateway, its " +
+		"route table association), as outputs of those resources: " + starts + " only after them, because a " +
+		"first boot may install packages. Unset when they exist already."
 }
 
 // NatInstance is the component with its outputs: the compute package's component, served as
@@ -91,17 +107,9 @@ func NewNatInstance(ctx *pulumi.Context, name string, args NatInstanceArgs, opts
 	if err := args.check(); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	gatewayDeps, err := dependencies(ctx, args.InternetGatewayId)
+	w, err := wire(ctx, name, args.InternetGatewayId, args.PublicRoutingIds, args.PrivateRouteTableIds)
 	if err != nil {
-		return nil, fmt.Errorf("%s: internetGatewayId: %w", name, err)
-	}
-	routingDeps, err := dependencies(ctx, args.PublicRoutingIds)
-	if err != nil {
-		return nil, fmt.Errorf("%s: publicRoutingIds: %w", name, err)
-	}
-	routes, err := privateRoutes(ctx, name, args.PrivateRouteTableIds)
-	if err != nil {
-		return nil, fmt.Errorf("%s: privateRouteTableIds: %w", name, err)
+		return nil, err
 	}
 	nat, err := compute.NewNatInstance(ctx, name, &compute.NatInstanceArgs{
 		InstanceSettings: compute.InstanceSettings{
@@ -116,9 +124,9 @@ func NewNatInstance(ctx *pulumi.Context, name string, args NatInstanceArgs, opts
 		SubnetId:        args.PublicSubnetId,
 		PrivateIp:       args.PrivateIp,
 		SshAllowedCidrs: args.SshAllowedCidrs,
-		InternetGateway: gatewayDeps,
-		PublicRouting:   routingDeps,
-		PrivateRoutes:   routes,
+		InternetGateway: w.gateway,
+		PublicRouting:   w.publicRouting,
+		PrivateRoutes:   w.routes,
 	}, opts...)
 	if err != nil {
 		return nil, err
@@ -169,6 +177,28 @@ func (p *problems) checkShared(vpcCidr, instanceType, keyName string, sshAllowed
 		}
 	}
 	return vpc
+}
+
+// wiring is how a component meets a VPC given by ids: what it waits for, the routes it adds.
+type wiring struct {
+	gateway, publicRouting []pulumi.Resource
+	routes                 []compute.PrivateRoute
+}
+
+// wire reads the wiring off the inputs.
+func wire(ctx *pulumi.Context, name string, internetGatewayId pulumi.StringInput, publicRoutingIds, privateRouteTableIds pulumi.StringArrayInput) (wiring, error) {
+	var w wiring
+	var err error
+	if w.gateway, err = dependencies(ctx, internetGatewayId); err != nil {
+		return w, fmt.Errorf("%s: internetGatewayId: %w", name, err)
+	}
+	if w.publicRouting, err = dependencies(ctx, publicRoutingIds); err != nil {
+		return w, fmt.Errorf("%s: publicRoutingIds: %w", name, err)
+	}
+	if w.routes, err = privateRoutes(ctx, name, privateRouteTableIds); err != nil {
+		return w, fmt.Errorf("%s: privateRouteTableIds: %w", name, err)
+	}
+	return w, nil
 }
 
 // dependencies returns the resources an input's value comes from, for DependsOn. Construct

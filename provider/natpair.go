@@ -42,8 +42,7 @@ type NatPairArgs struct {
 // Annotate describes every input for the generated SDKs.
 func (a *NatPairArgs) Annotate(an infer.Annotator) {
 	an.Describe(&a.VpcId, "Id of the VPC the NAT pair serves.")
-	an.Describe(&a.VpcCidr, "IPv4 CIDR of that VPC, e.g. 10.0.0.0/16. The NAT forwards and masquerades traffic "+
-		"from this range only, and its security group admits HTTP, HTTPS, UDP and ICMP from it.")
+	an.Describe(&a.VpcCidr, vpcCidrDescription)
 	an.Describe(&a.PublicSubnetId, "Id of the public subnet (its route table sends 0.0.0.0/0 to an internet gateway) "+
 		"that holds both members.")
 	an.Describe(&a.PublicSubnetCidr, "IPv4 CIDR of that public subnet, e.g. 10.0.1.0/24: the active member claims "+
@@ -62,20 +61,15 @@ func (a *NatPairArgs) Annotate(an infer.Annotator) {
 	an.Describe(&a.Ami, "AMI id for the members; a change of it replaces the rolling member. Unset looks up the "+
 		"current Amazon Linux 2023 AMI for the instance type's architecture (public SSM parameter), kept from "+
 		"then on.")
-	an.Describe(&a.SshAllowedCidrs, "IPv4 networks (/8 or narrower) that may reach the members on TCP 22. "+
-		"Empty: no SSH from outside the VPC.")
-	an.Describe(&a.KeyName, "Name of an existing EC2 key pair for SSH. Unset for none.")
+	an.Describe(&a.SshAllowedCidrs, sshAllowedCidrsDescription("the members"))
+	an.Describe(&a.KeyName, keyNameDescription)
 	an.Describe(&a.VirtualRouterId, "The pair's VRRP router id (1 to 255), unique among the NAT pairs of the VPC.")
 	an.SetDefault(&a.VirtualRouterId, DefaultVirtualRouterId)
 	an.Describe(&a.RollMember, "The member (a or b) that takes a changed instance type, key pair, boot "+
 		"configuration or AMI now, being replaced; the other keeps what it runs, so that one update never takes "+
 		"both members down. Unset: both keep what they run.")
-	an.Describe(&a.InternetGatewayId, "Id of the VPC's internet gateway, as an output of the resource that attaches "+
-		"it: the members' own Elastic IPs are associated only after that resource exists (AWS refuses it before). "+
-		"Unset when the gateway is attached already.")
-	an.Describe(&a.PublicRoutingIds, "Ids of what gives the public subnet its way to the internet (its route to the "+
-		"internet gateway, its route table association), as outputs of those resources: the members start only "+
-		"after them, because their first boot installs packages. Unset when they exist already.")
+	an.Describe(&a.InternetGatewayId, internetGatewayIdDescription("the members' own Elastic IPs are"))
+	an.Describe(&a.PublicRoutingIds, publicRoutingIdsDescription("the members start"))
 }
 
 // NatPair is the pair with its outputs: the compute package's component, served as it is.
@@ -112,24 +106,16 @@ func NewNatPair(ctx *pulumi.Context, name string, args NatPairArgs, opts ...pulu
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	gatewayDeps, err := dependencies(ctx, args.InternetGatewayId)
+	w, err := wire(ctx, name, args.InternetGatewayId, args.PublicRoutingIds, args.PrivateRouteTableIds)
 	if err != nil {
-		return nil, fmt.Errorf("%s: internetGatewayId: %w", name, err)
-	}
-	routingDeps, err := dependencies(ctx, args.PublicRoutingIds)
-	if err != nil {
-		return nil, fmt.Errorf("%s: publicRoutingIds: %w", name, err)
-	}
-	routes, err := privateRoutes(ctx, name, args.PrivateRouteTableIds)
-	if err != nil {
-		return nil, fmt.Errorf("%s: privateRouteTableIds: %w", name, err)
+		return nil, err
 	}
 	region, tableArn, err := routeTableArns(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	pairRoutes := make([]compute.PairRoute, len(routes))
-	for i, route := range routes {
+	pairRoutes := make([]compute.PairRoute, len(w.routes))
+	for i, route := range w.routes {
 		pairRoutes[i] = compute.PairRoute{PrivateRoute: route, RouteTableArn: tableArn(route.RouteTableId)}
 	}
 	pair, err := compute.NewNatPair(ctx, name, &compute.NatPairArgs{
@@ -148,8 +134,8 @@ func NewNatPair(ctx *pulumi.Context, name string, args NatPairArgs, opts ...pulu
 		MemberIps:       [2]string{args.MemberIps[0], args.MemberIps[1]},
 		SshAllowedCidrs: args.SshAllowedCidrs,
 		VirtualRouterId: args.VirtualRouterId,
-		InternetGateway: gatewayDeps,
-		PublicRouting:   routingDeps,
+		InternetGateway: w.gateway,
+		PublicRouting:   w.publicRouting,
 		Rolling:         [2]bool{args.RollMember == pairMembers[0], args.RollMember == pairMembers[1]},
 		PrivateRoutes:   pairRoutes,
 	}, opts...)
