@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -172,5 +174,77 @@ func TestConstructPairRollsOneMember(t *testing.T) {
 		if got := strings.Join(instance.IgnoreChanges, " "); got != want || instance.String("ami") != "ami-pinned" {
 			t.Errorf("%s: ami %s, ignores changes of %q; want ami-pinned and %q", member, instance.String("ami"), got, want)
 		}
+	}
+}
+
+// In a preview before the route tables exist their ids are unknown: the pair is still
+// previewed, its routes are not (the update creates them, and the role's ARNs with them).
+func TestConstructPairWithUnknownRouteTables(t *testing.T) {
+	g, err := constructRequest(t, p.ConstructRequest{Urn: resource.NewURN("dev", mockgraph.Project, "", pairToken, "egress"), DryRun: true, Inputs: property.NewMap(map[string]property.Value{
+		"vpcId":            property.New(property.Computed),
+		"vpcCidr":          property.New("10.0.0.0/16"),
+		"publicSubnetId":   property.New(property.Computed),
+		"publicSubnetCidr": property.New("10.0.1.0/24"),
+		"privateIp":        property.New("10.0.1.100"),
+		"memberIps":        property.New([]property.Value{property.New("10.0.1.101"), property.New("10.0.1.102")}),
+		// Unknown values from resources not created yet, as the engine sends them.
+		"privateRouteTableIds": property.New(property.Computed).WithDependencies([]urn.URN{"urn:pulumi:dev::nat-instance::awsx:ec2:Vpc::vpc"}),
+	})})
+	if err != nil {
+		t.Fatalf("Construct: %v", err)
+	}
+	if len(g.OfType("aws:ec2/instance:Instance")) != 2 || len(g.OfType("aws:ec2/route:Route")) != 0 {
+		t.Errorf("%d instances, %d routes; want both members and no route yet",
+			len(g.OfType("aws:ec2/instance:Instance")), len(g.OfType("aws:ec2/route:Route")))
+	}
+}
+
+// A user's VPC from ids alone: each private route table gets its own default route to member
+// a, named after the pair, and the role may replace routes in exactly those tables, named by
+// ARNs built from the ids in the stack's partition, region and account.
+func TestConstructPairInAVpcGivenByIdsOnly(t *testing.T) {
+	g, err := constructPair(t, "egress", property.NewMap(map[string]property.Value{
+		"vpcId":                property.New("vpc-1"),
+		"vpcCidr":              property.New("10.0.0.0/16"),
+		"publicSubnetId":       property.New("subnet-public-a"),
+		"publicSubnetCidr":     property.New("10.0.1.0/24"),
+		"privateIp":            property.New("10.0.1.100"),
+		"memberIps":            property.New([]property.Value{property.New("10.0.1.101"), property.New("10.0.1.102")}),
+		"privateRouteTableIds": property.New([]property.Value{property.New("rtb-a"), property.New("rtb-b")}),
+	}))
+	if err != nil {
+		t.Fatalf("Construct: %v", err)
+	}
+	routes := map[string]string{}
+	for _, r := range g.OfType("aws:ec2/route:Route") {
+		routes[r.Name] = r.String("routeTableId") + " " + r.String("destinationCidrBlock") + " -> " + r.String("networkInterfaceId")
+	}
+	want := map[string]string{
+		"egress-route-1": "rtb-a 0.0.0.0/0 -> NetworkInterface-egress-a",
+		"egress-route-2": "rtb-b 0.0.0.0/0 -> NetworkInterface-egress-a",
+	}
+	if !reflect.DeepEqual(routes, want) {
+		t.Errorf("routes %v, want %v", routes, want)
+	}
+	policy, err := g.Named("aws:iam/rolePolicy:RolePolicy", "egress-pair")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var document struct {
+		Statement []struct {
+			Sid, Action string
+			Resource    []string
+		}
+	}
+	if err := json.Unmarshal([]byte(policy.String("policy")), &document); err != nil {
+		t.Fatal(err)
+	}
+	tables := map[string][]string{}
+	for _, statement := range document.Statement {
+		tables[statement.Action] = statement.Resource
+	}
+	wantTables := []string{"arn:aws:ec2:" + prodRegion + ":" + mockAcct + ":route-table/rtb-a", "arn:aws:ec2:" + prodRegion + ":" + mockAcct + ":route-table/rtb-b"}
+	if !reflect.DeepEqual(tables["ec2:ReplaceRoute"], wantTables) {
+		t.Errorf("ec2:ReplaceRoute on %v, want %v", tables["ec2:ReplaceRoute"], wantTables)
 	}
 }
