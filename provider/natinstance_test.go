@@ -291,17 +291,10 @@ func TestConstructInAVpcGivenByIdsOnly(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Construct: %v", err)
 	}
-	routes := map[string]string{}
-	for _, r := range g.OfType("aws:ec2/route:Route") {
-		routes[r.Name] = r.String("routeTableId") + " " + r.String("destinationCidrBlock") + " -> " + r.String("networkInterfaceId")
-	}
-	want := map[string]string{
+	checkRoutes(t, g, map[string]string{
 		"egress-route-1": "rtb-a 0.0.0.0/0 -> NetworkInterface-egress",
 		"egress-route-2": "rtb-b 0.0.0.0/0 -> NetworkInterface-egress",
-	}
-	if !reflect.DeepEqual(routes, want) {
-		t.Errorf("routes %v, want %v", routes, want)
-	}
+	})
 	instance, err := g.Named("aws:ec2/instance:Instance", "egress")
 	if err != nil {
 		t.Fatal(err)
@@ -331,5 +324,17 @@ func TestConstructWithUnknownRouteTables(t *testing.T) {
 	if len(g.OfType("aws:ec2/instance:Instance")) != 1 || len(g.OfType("aws:ec2/route:Route")) != 0 {
 		t.Errorf("%d instances, %d routes; want the NAT and no route yet",
 			len(g.OfType("aws:ec2/instance:Instance")), len(g.OfType("aws:ec2/route:Route")))
+	}
+}
+
+// checkRoutes checks the default routes registered: by name, table, destination and target.
+func checkRoutes(t *testing.T, g *mockgraph.Graph, want map[string]string) {
+	t.Helper()
+	routes := map[string]string{}
+	for _, r := range g.OfType("aws:ec2/route:Route") {
+		routes[r.Name] = r.String("routeTableId") + " " + r.String("destinationCidrBlock") + " -> " + r.String("networkInterfaceId")
+	}
+	if !reflect.DeepEqual(routes, want) {
+		t.Errorf("routes %v, want %v", routes, want)
 	}
 }

@@ -215,17 +215,10 @@ func TestConstructPairInAVpcGivenByIdsOnly(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Construct: %v", err)
 	}
-	routes := map[string]string{}
-	for _, r := range g.OfType("aws:ec2/route:Route") {
-		routes[r.Name] = r.String("routeTableId") + " " + r.String("destinationCidrBlock") + " -> " + r.String("networkInterfaceId")
-	}
-	want := map[string]string{
+	checkRoutes(t, g, map[string]string{
 		"egress-route-1": "rtb-a 0.0.0.0/0 -> NetworkInterface-egress-a",
 		"egress-route-2": "rtb-b 0.0.0.0/0 -> NetworkInterface-egress-a",
-	}
-	if !reflect.DeepEqual(routes, want) {
-		t.Errorf("routes %v, want %v", routes, want)
-	}
+	})
 	policy, err := g.Named("aws:iam/rolePolicy:RolePolicy", "egress-pair")
 	if err != nil {
 		t.Fatal(err)
