@@ -30,6 +30,17 @@ func AmazonLinuxParameter(arch string) string {
 	return "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-" + arch
 }
 
+// withImage returns the settings with an image: the one given, or the current Amazon Linux 2023
+// for the instance type's architecture.
+func (s InstanceSettings) withImage(ctx *pulumi.Context) (InstanceSettings, error) {
+	if s.AmiId != nil {
+		return s, nil
+	}
+	ami, err := LookupAmazonLinux(ctx, s.InstanceType)
+	s.AmiId = pulumi.String(ami)
+	return s, err
+}
+
 // LookupAmazonLinux returns the current Amazon Linux 2023 AMI id for instanceType's
 // architecture.
 func LookupAmazonLinux(ctx *pulumi.Context, instanceType string) (string, error) {

@@ -58,13 +58,9 @@ type NatInstance struct {
 // NewNatInstance creates the NAT's security group, network interface (source/dest check off),
 // Elastic IP, instance and the private default routes.
 func NewNatInstance(ctx *pulumi.Context, name string, args *NatInstanceArgs, opts ...pulumi.ResourceOption) (*NatInstance, error) {
-	settings := args.InstanceSettings
-	if settings.AmiId == nil {
-		ami, err := LookupAmazonLinux(ctx, settings.InstanceType)
-		if err != nil {
-			return nil, err
-		}
-		settings.AmiId = pulumi.String(ami)
+	settings, err := args.InstanceSettings.withImage(ctx)
+	if err != nil {
+		return nil, err
 	}
 	n := &NatInstance{}
 	if err := ctx.RegisterComponentResource("nat-instance:compute:NatInstance", name, n, opts...); err != nil {

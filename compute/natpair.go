@@ -33,8 +33,9 @@ type NatPairArgs struct {
 	MemberIps       [2]string
 	SshAllowedCidrs []string
 	// VirtualRouterId is the pair's VRRP id, unique in the VPC.
-	VirtualRouterId           int
-	InternetGatewayAttachment pulumi.Resource
+	VirtualRouterId int
+	// InternetGateway is what attaches the VPC's internet gateway (see NatInstanceArgs).
+	InternetGateway []pulumi.Resource
 	// PublicRouting is the public subnet's way to the internet gateway (see NatInstanceArgs).
 	PublicRouting []pulumi.Resource
 	// Rolling tells which members (a, b) take the configured image, type, key pair and boot
@@ -54,18 +55,19 @@ type PairRoute struct {
 type NatPair struct {
 	pulumi.ResourceState
 
-	SecurityGroupId pulumi.StringOutput
-	InstanceId      pulumi.StringOutput
-	PrivateIp       pulumi.StringOutput
-	PublicIp        pulumi.StringOutput
+	// Tagged, so that a component provider can serve these as the component's outputs.
+	SecurityGroupId pulumi.StringOutput `pulumi:"securityGroupId"`
+	InstanceId      pulumi.StringOutput `pulumi:"instanceId"`
+	PrivateIp       pulumi.StringOutput `pulumi:"privateIp"`
+	PublicIp        pulumi.StringOutput `pulumi:"publicIp"`
 
-	MemberInstanceIds pulumi.StringArrayOutput
-	MemberPrivateIps  pulumi.StringArrayOutput
-	MemberPublicIps   pulumi.StringArrayOutput
+	MemberInstanceIds pulumi.StringArrayOutput `pulumi:"memberInstanceIds"`
+	MemberPrivateIps  pulumi.StringArrayOutput `pulumi:"memberPrivateIps"`
+	MemberPublicIps   pulumi.StringArrayOutput `pulumi:"memberPublicIps"`
 	// StartedActive names the member with the higher VRRP priority on a fresh pair.
-	StartedActive pulumi.StringOutput
+	StartedActive pulumi.StringOutput `pulumi:"startedActive"`
 	// MemberAmis are the images the members run, as recorded in the state.
-	MemberAmis []pulumi.StringOutput
+	MemberAmis pulumi.StringArrayOutput `pulumi:"memberAmis"`
 }
 
 // pairMember is what the pair builds for each of its two members.
@@ -89,6 +91,11 @@ func NewNatPair(ctx *pulumi.Context, name string, args *NatPairArgs, opts ...pul
 	partition, err := aws.GetPartition(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("compute: NAT pair: partition: %w", err)
+	}
+	// The members' settings: the current Amazon Linux unless an image is given, the pair's role.
+	memberSettings, err := args.InstanceSettings.withImage(ctx)
+	if err != nil {
+		return nil, err
 	}
 	n := &NatPair{}
 	if err := ctx.RegisterComponentResource("nat-instance:compute:NatPair", name, n, opts...); err != nil {
@@ -154,7 +161,7 @@ func NewNatPair(ctx *pulumi.Context, name string, args *NatPairArgs, opts ...pul
 			AllocationId:       m.eip.AllocationId,
 			NetworkInterfaceId: m.eni.ID(),
 			PrivateIpAddress:   pulumi.String(m.ip),
-		}, parent, pulumi.DependsOn([]pulumi.Resource{args.InternetGatewayAttachment}))
+		}, parent, pulumi.DependsOn(args.InternetGateway))
 		if err != nil {
 			return nil, fmt.Errorf("compute: NAT pair member Elastic IP association %s: %w", m.name, err)
 		}
@@ -176,9 +183,8 @@ func NewNatPair(ctx *pulumi.Context, name string, args *NatPairArgs, opts ...pul
 			return NatPairUserData(member)
 		}).(pulumi.StringOutput)
 
-		settings := args.InstanceSettings
-		settings.InstanceProfileName = profile.Name
-		instanceArgs := hardenedInstanceArgs(settings, m.name)
+		memberSettings.InstanceProfileName = profile.Name
+		instanceArgs := hardenedInstanceArgs(memberSettings, m.name)
 		instanceArgs.NetworkInterfaces = ec2.InstanceNetworkInterfaceArray{ec2.InstanceNetworkInterfaceArgs{
 			DeviceIndex:        pulumi.Int(0),
 			NetworkInterfaceId: m.eni.ID(),
@@ -186,7 +192,7 @@ func NewNatPair(ctx *pulumi.Context, name string, args *NatPairArgs, opts ...pul
 		instanceArgs.UserData = userData
 		// cloud-init runs user data once: a changed configuration needs a new member.
 		instanceArgs.UserDataReplaceOnChange = pulumi.Bool(true)
-		m.instance, err = ec2.NewInstance(ctx, m.name, instanceArgs, args.pairMemberOptions(args.Rolling[i], parent,
+		m.instance, err = ec2.NewInstance(ctx, m.name, instanceArgs, memberSettings.pairMemberOptions(args.Rolling[i], parent,
 			// Its own way out and its permission to take over exist before it boots.
 			pulumi.DependsOn(append([]pulumi.Resource{association, policy}, args.PublicRouting...)),
 			// The interface can serve one instance at a time: the old one must go first.
@@ -227,14 +233,15 @@ func NewNatPair(ctx *pulumi.Context, name string, args *NatPairArgs, opts ...pul
 	n.PrivateIp = pulumi.String(args.FloatingIp).ToStringOutput()
 	n.PublicIp = floating.PublicIp
 	n.StartedActive = pulumi.String(members[0].name).ToStringOutput()
-	ids, ips, publicIps := pulumi.StringArray{}, pulumi.StringArray{}, pulumi.StringArray{}
+	ids, ips, publicIps, amis := pulumi.StringArray{}, pulumi.StringArray{}, pulumi.StringArray{}, pulumi.StringArray{}
 	for _, m := range members {
 		ids = append(ids, m.instance.ID().ToStringOutput())
 		ips = append(ips, pulumi.String(m.ip))
 		publicIps = append(publicIps, m.eip.PublicIp)
-		n.MemberAmis = append(n.MemberAmis, m.instance.Ami)
+		amis = append(amis, m.instance.Ami)
 	}
 	n.MemberInstanceIds, n.MemberPrivateIps, n.MemberPublicIps = ids.ToStringArrayOutput(), ips.ToStringArrayOutput(), publicIps.ToStringArrayOutput()
+	n.MemberAmis = amis.ToStringArrayOutput()
 	if err := ctx.RegisterResourceOutputs(n, pulumi.Map{
 		"securityGroupId":   n.SecurityGroupId,
 		"instanceId":        n.InstanceId,

@@ -114,7 +114,7 @@ func Program(ctx *pulumi.Context) error {
 				return err
 			}
 			pairs = append(pairs, pair)
-			natAmis = append(natAmis, pair.MemberAmis...)
+			natAmis = append(natAmis, pair.MemberAmis.Index(pulumi.Int(0)), pair.MemberAmis.Index(pulumi.Int(1)))
 			nats = append(nats, natEndpoint{pair.SecurityGroupId, pair.InstanceId, pair.PrivateIp, pair.PublicIp})
 			continue
 		}

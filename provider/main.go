@@ -35,8 +35,9 @@ func Provider() (p.Provider, error) {
 	return infer.NewProviderBuilder().
 		WithDisplayName("NAT instance").
 		WithDescription("A NAT instance for a VPC you already have: an EC2 instance that forwards and masquerades "+
-			"the private subnets' traffic through an Elastic IP, for a fraction of a NAT gateway's price.").
+			"the private subnets' traffic through an Elastic IP, for a fraction of a NAT gateway's price; or a pair of "+
+			"them that takes over from each other in seconds.").
 		WithKeywords("aws", "nat", "vpc", "ec2", "component").
-		WithComponents(infer.ComponentF(NewNatInstance)).
+		WithComponents(infer.ComponentF(NewNatInstance), infer.ComponentF(NewNatPair)).
 		Build()
 }

@@ -36,8 +36,7 @@ type NatInstanceArgs struct {
 // Annotate describes every input for the generated SDKs.
 func (a *NatInstanceArgs) Annotate(an infer.Annotator) {
 	an.Describe(&a.VpcId, "Id of the VPC the NAT instance serves.")
-	an.Describe(&a.VpcCidr, "IPv4 CIDR of that VPC, e.g. 10.0.0.0/16. The NAT forwards and masquerades traffic "+
-		"from this range only, and its security group admits HTTP, HTTPS, UDP and ICMP from it.")
+	an.Describe(&a.VpcCidr, vpcCidrDescription)
 	an.Describe(&a.PublicSubnetId, "Id of the public subnet (its route table sends 0.0.0.0/0 to an internet gateway) "+
 		"that holds the NAT instance.")
 	an.Describe(&a.PrivateRouteTableIds, "Ids of the private route tables whose default route (0.0.0.0/0) should go "+
@@ -48,19 +47,36 @@ func (a *NatInstanceArgs) Annotate(an infer.Annotator) {
 	an.Describe(&a.InstanceType, "EC2 instance type of the NAT. The AMI's architecture follows it "+
 		"(t4g.nano gets arm64, t3.micro x86_64).")
 	an.SetDefault(&a.InstanceType, DefaultInstanceType)
-	an.Describe(&a.Ami, "AMI id for the NAT instance. Unset looks up the current Amazon Linux 2023 AMI for the "+
-		"instance type's architecture (public SSM parameter).")
-	an.Describe(&a.SshAllowedCidrs, "IPv4 networks (/8 or narrower) that may reach the NAT on TCP 22. "+
-		"Empty: no SSH from outside the VPC.")
-	an.Describe(&a.KeyName, "Name of an existing EC2 key pair for SSH. Unset for none.")
+	an.Describe(&a.Ami, "AMI id for the NAT instance; a change of it replaces the instance. Unset looks up the current Amazon Linux 2023 AMI for the "+
+		"instance type's architecture (public SSM parameter), kept from then on.")
+	an.Describe(&a.SshAllowedCidrs, sshAllowedCidrsDescription("the NAT"))
+	an.Describe(&a.KeyName, keyNameDescription)
 	an.Describe(&a.InstanceProfileName, "Name of an instance profile for the NAT instance, e.g. one that allows "+
 		"Session Manager. Unset for none.")
-	an.Describe(&a.InternetGatewayId, "Id of the VPC's internet gateway, as an output of the resource that attaches "+
-		"it: the NAT's Elastic IP is associated only after that resource exists (AWS refuses it before). "+
-		"Unset when the gateway is attached already.")
-	an.Describe(&a.PublicRoutingIds, "Ids of what gives the public subnet its way to the internet (its route to the "+
-		"internet gateway, its route table association), as outputs of those resources: the instance starts only "+
-		"after them, because its first boot may install packages. Unset when they exist already.")
+	an.Describe(&a.InternetGatewayId, internetGatewayIdDescription("the NAT's Elastic IP is"))
+	an.Describe(&a.PublicRoutingIds, publicRoutingIdsDescription("the instance starts"))
+}
+
+// Descriptions of the inputs both components take.
+const (
+	vpcCidrDescription = "IPv4 CIDR of that VPC, e.g. 10.0.0.0/16. The NAT forwards and masquerades traffic " +
+		"from this range only, and its security group admits HTTP, HTTPS, UDP and ICMP from it."
+	keyNameDescription = "Name of an existing EC2 key pair for SSH. Unset for none."
+)
+
+func sshAllowedCidrsDescription(who string) string {
+	return "IPv4 networks (/8 or narrower) that may reach " + who + " on TCP 22. Empty: no SSH from outside the VPC."
+}
+
+func internetGatewayIdDescription(associated string) string {
+	return "Id of the VPC's internet gateway, as an output of the resource that attaches it: " + associated +
+		" associated only after that resource exists (AWS refuses it before). Unset when the gateway is attached already."
+}
+
+func publicRoutingIdsDescription(starts string) string {
+	return "Ids of what gives the public subnet its way to the internet (its route to the internet gateway, its " +
+		"route table association), as outputs of those resources: " + starts + " only after them, because a " +
+		"first boot may install packages. Unset when they exist already."
 }
 
 // NatInstance is the component with its outputs: the compute package's component, served as
@@ -91,22 +107,15 @@ func NewNatInstance(ctx *pulumi.Context, name string, args NatInstanceArgs, opts
 	if err := args.check(); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	gatewayDeps, err := dependencies(ctx, args.InternetGatewayId)
+	w, err := wire(ctx, name, args.InternetGatewayId, args.PublicRoutingIds, args.PrivateRouteTableIds)
 	if err != nil {
-		return nil, fmt.Errorf("%s: internetGatewayId: %w", name, err)
-	}
-	routingDeps, err := dependencies(ctx, args.PublicRoutingIds)
-	if err != nil {
-		return nil, fmt.Errorf("%s: publicRoutingIds: %w", name, err)
-	}
-	routes, err := privateRoutes(ctx, name, args.PrivateRouteTableIds)
-	if err != nil {
-		return nil, fmt.Errorf("%s: privateRouteTableIds: %w", name, err)
+		return nil, err
 	}
 	nat, err := compute.NewNatInstance(ctx, name, &compute.NatInstanceArgs{
 		InstanceSettings: compute.InstanceSettings{
 			InstanceType:        args.InstanceType,
 			AmiId:               args.Ami,
+			AmiPinned:           args.Ami != nil,
 			InstanceProfileName: args.InstanceProfileName,
 			KeyName:             args.KeyName,
 		},
@@ -115,9 +124,9 @@ func NewNatInstance(ctx *pulumi.Context, name string, args NatInstanceArgs, opts
 		SubnetId:        args.PublicSubnetId,
 		PrivateIp:       args.PrivateIp,
 		SshAllowedCidrs: args.SshAllowedCidrs,
-		InternetGateway: gatewayDeps,
-		PublicRouting:   routingDeps,
-		PrivateRoutes:   routes,
+		InternetGateway: w.gateway,
+		PublicRouting:   w.publicRouting,
+		PrivateRoutes:   w.routes,
 	}, opts...)
 	if err != nil {
 		return nil, err
@@ -128,36 +137,68 @@ func NewNatInstance(ctx *pulumi.Context, name string, args NatInstanceArgs, opts
 // check reports every bad input at once, naming the input, its value and what is allowed,
 // before any resource exists.
 func (a NatInstanceArgs) check() error {
-	var problems []error
-	bad := func(key, value, want string) {
-		problems = append(problems, fmt.Errorf("%s = %q: %s", key, value, want))
-	}
-	vpc, want := settings.ParsePrefix(a.VpcCidr, 16, 28)
-	if want != "" {
-		bad("vpcCidr", a.VpcCidr, want+" (AWS allows /16 to /28)")
-	}
+	var p problems
+	vpc := p.checkShared(a.VpcCidr, a.InstanceType, a.KeyName, a.SshAllowedCidrs)
 	if a.PrivateIp != "" {
 		ip, err := netip.ParseAddr(a.PrivateIp)
 		switch {
 		case err != nil || !ip.Is4():
-			bad("privateIp", a.PrivateIp, "must be an IPv4 address such as 10.0.1.100, or unset")
+			p.bad("privateIp", a.PrivateIp, "must be an IPv4 address such as 10.0.1.100, or unset")
 		case vpc.IsValid() && !vpc.Contains(ip):
-			bad("privateIp", a.PrivateIp, "must lie inside vpcCidr "+vpc.String())
+			p.bad("privateIp", a.PrivateIp, "must lie inside vpcCidr "+vpc.String())
 		}
 	}
-	if want := settings.CheckInstanceType(a.InstanceType); want != "" {
-		bad("instanceType", a.InstanceType, want)
+	return errors.Join(p...)
+}
+
+// problems collects what is wrong with a component's inputs.
+type problems []error
+
+func (p *problems) bad(key, value, want string) {
+	*p = append(*p, fmt.Errorf("%s = %q: %s", key, value, want))
+}
+
+// checkShared checks the inputs both components take and returns the VPC's CIDR.
+func (p *problems) checkShared(vpcCidr, instanceType, keyName string, sshAllowedCidrs []string) netip.Prefix {
+	vpc, want := settings.ParsePrefix(vpcCidr, 16, 28)
+	if want != "" {
+		p.bad("vpcCidr", vpcCidr, want+" (AWS allows /16 to /28)")
 	}
-	if want := settings.CheckKeyName(a.KeyName); want != "" {
-		bad("keyName", a.KeyName, want)
+	if want := settings.CheckInstanceType(instanceType); want != "" {
+		p.bad("instanceType", instanceType, want)
 	}
-	for _, cidr := range a.SshAllowedCidrs {
+	if want := settings.CheckKeyName(keyName); want != "" {
+		p.bad("keyName", keyName, want)
+	}
+	for _, cidr := range sshAllowedCidrs {
 		// /1 to /7 would open SSH to a large part of the internet in a few rules.
 		if _, want := settings.ParsePrefix(cidr, 8, 32); want != "" {
-			bad("sshAllowedCidrs", cidr, want)
+			p.bad("sshAllowedCidrs", cidr, want)
 		}
 	}
-	return errors.Join(problems...)
+	return vpc
+}
+
+// wiring is how a component meets a VPC given by ids: what it waits for, the routes it adds.
+type wiring struct {
+	gateway, publicRouting []pulumi.Resource
+	routes                 []compute.PrivateRoute
+}
+
+// wire reads the wiring off the inputs.
+func wire(ctx *pulumi.Context, name string, internetGatewayId pulumi.StringInput, publicRoutingIds, privateRouteTableIds pulumi.StringArrayInput) (wiring, error) {
+	var w wiring
+	var err error
+	if w.gateway, err = dependencies(ctx, internetGatewayId); err != nil {
+		return w, fmt.Errorf("%s: internetGatewayId: %w", name, err)
+	}
+	if w.publicRouting, err = dependencies(ctx, publicRoutingIds); err != nil {
+		return w, fmt.Errorf("%s: publicRoutingIds: %w", name, err)
+	}
+	if w.routes, err = privateRoutes(ctx, name, privateRouteTableIds); err != nil {
+		return w, fmt.Errorf("%s: privateRouteTableIds: %w", name, err)
+	}
+	return w, nil
 }
 
 // dependencies returns the resources an input's value comes from, for DependsOn. Construct

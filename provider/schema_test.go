@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"testing"
 
@@ -12,7 +13,10 @@ import (
 	pschema "github.com/pulumi/pulumi/pkg/v3/codegen/schema"
 )
 
-const natToken = "nat-instance:compute:NatInstance"
+const (
+	natToken  = "nat-instance:compute:NatInstance"
+	pairToken = "nat-instance:compute:NatPair"
+)
 
 // schema asks the provider for its schema, as `pulumi package add` does, and checks that it binds.
 func schema(t *testing.T) pschema.PackageSpec {
@@ -57,20 +61,19 @@ func propertyType(spec pschema.PropertySpec) string {
 	return kind
 }
 
-func TestSchemaServesTheNatUnderTheProgramsToken(t *testing.T) {
+func TestSchemaServesTheComponentsUnderTheProgramsTokens(t *testing.T) {
 	spec := schema(t)
 	if spec.Name != Name || spec.Version != Version {
 		t.Errorf("package %s %s, want %s %s", spec.Name, spec.Version, Name, Version)
 	}
-	var tokens []string
-	for token := range spec.Resources {
-		tokens = append(tokens, token)
+	tokens := slices.Sorted(maps.Keys(spec.Resources))
+	if want := []string{natToken, pairToken}; !slices.Equal(tokens, want) {
+		t.Fatalf("resources %v, want %v", tokens, want)
 	}
-	if !slices.Equal(tokens, []string{natToken}) {
-		t.Fatalf("resources %v, want only %s", tokens, natToken)
-	}
-	if nat := spec.Resources[natToken]; !nat.IsComponent || nat.Description == "" {
-		t.Errorf("%s: component %v, description %q; want a described component", natToken, nat.IsComponent, nat.Description)
+	for token, component := range spec.Resources {
+		if !component.IsComponent || component.Description == "" {
+			t.Errorf("%s: component %v, description %q; want a described component", token, component.IsComponent, component.Description)
+		}
 	}
 	if len(spec.Types) != 0 {
 		t.Errorf("schema declares types %v; the component should need none", spec.Types)
@@ -80,14 +83,13 @@ func TestSchemaServesTheNatUnderTheProgramsToken(t *testing.T) {
 // Every input and output is described and typed as the generated SDKs should see it: values
 // that shape the resources are plain, ids are inputs that may come from other resources.
 func TestSchemaInputsAndOutputs(t *testing.T) {
-	nat := schema(t).Resources[natToken]
+	spec := schema(t)
 	for _, tc := range []struct {
-		what       string
-		properties map[string]pschema.PropertySpec
-		required   []string
-		want       map[string]string
+		token           string
+		inputs, outputs map[string]string
+		required        []string
 	}{
-		{"input", nat.InputProperties, nat.RequiredInputs, map[string]string{
+		{natToken, map[string]string{
 			"vpcId":          "string",
 			"vpcCidr":        "plain string",
 			"publicSubnetId": "string",
@@ -101,36 +103,72 @@ func TestSchemaInputsAndOutputs(t *testing.T) {
 			"instanceProfileName":  "string",
 			"internetGatewayId":    "string",
 			"publicRoutingIds":     "array<plain string>",
-		}},
-		{"output", nat.Properties, nat.Required, map[string]string{
+		}, map[string]string{
 			"securityGroupId":    "string",
 			"networkInterfaceId": "string",
 			"instanceId":         "string",
 			"ami":                "string",
 			"privateIp":          "string",
 			"publicIp":           "string",
-		}},
+		}, []string{"privateRouteTableIds", "publicSubnetId", "vpcCidr", "vpcId"}},
+		{pairToken, map[string]string{
+			"vpcId":                "string",
+			"vpcCidr":              "plain string",
+			"publicSubnetId":       "string",
+			"publicSubnetCidr":     "plain string",
+			"privateRouteTableIds": "array<plain string>",
+			"privateIp":            "plain string",
+			"memberIps":            "array<plain string>",
+			"instanceType":         "plain string",
+			"ami":                  "string",
+			"sshAllowedCidrs":      "array<plain string>",
+			"keyName":              "plain string",
+			"virtualRouterId":      "plain integer",
+			"rollMember":           "plain string",
+			"internetGatewayId":    "string",
+			"publicRoutingIds":     "array<plain string>",
+		}, map[string]string{
+			"securityGroupId":   "string",
+			"instanceId":        "string",
+			"privateIp":         "string",
+			"publicIp":          "string",
+			"memberInstanceIds": "array<plain string>",
+			"memberPrivateIps":  "array<plain string>",
+			"memberPublicIps":   "array<plain string>",
+			"startedActive":     "string",
+			"memberAmis":        "array<plain string>",
+		}, []string{"memberIps", "privateIp", "privateRouteTableIds", "publicSubnetCidr", "publicSubnetId", "vpcCidr", "vpcId"}},
 	} {
-		for name, property := range tc.properties {
-			if property.Description == "" {
-				t.Errorf("%s %s has no description", tc.what, name)
-			}
-			if got, want := propertyType(property), tc.want[name]; got != want {
-				t.Errorf("%s %s is %q, want %q", tc.what, name, got, want)
-			}
+		component := spec.Resources[tc.token]
+		checkProperties(t, tc.token+" input", component.InputProperties, tc.inputs)
+		checkProperties(t, tc.token+" output", component.Properties, tc.outputs)
+		if len(component.Required) != len(tc.outputs) {
+			t.Errorf("%s: required outputs %v, want all of them", tc.token, component.Required)
 		}
-		if len(tc.properties) != len(tc.want) {
-			t.Errorf("%d %ss, want %d: %v", len(tc.properties), tc.what, len(tc.want), tc.properties)
+		if required := slices.Sorted(slices.Values(component.RequiredInputs)); !slices.Equal(required, tc.required) {
+			t.Errorf("%s: required inputs %v, want %v", tc.token, required, tc.required)
 		}
-		if tc.what == "output" && len(tc.required) != len(tc.want) {
-			t.Errorf("required outputs %v, want all of them", tc.required)
+		if got := component.InputProperties["instanceType"].Default; got != DefaultInstanceType {
+			t.Errorf("%s: instanceType default %v, want %s", tc.token, got, DefaultInstanceType)
 		}
 	}
-	required := slices.Sorted(slices.Values(nat.RequiredInputs))
-	if want := []string{"privateRouteTableIds", "publicSubnetId", "vpcCidr", "vpcId"}; !slices.Equal(required, want) {
-		t.Errorf("required inputs %v, want %v", required, want)
+	if got := spec.Resources[pairToken].InputProperties["virtualRouterId"].Default; got != float64(DefaultVirtualRouterId) {
+		t.Errorf("virtualRouterId default %v (%T), want %d", got, got, DefaultVirtualRouterId)
 	}
-	if got := nat.InputProperties["instanceType"].Default; got != DefaultInstanceType {
-		t.Errorf("instanceType default %v, want %s", got, DefaultInstanceType)
+}
+
+// checkProperties checks that every property is described and has the type wanted.
+func checkProperties(t *testing.T, what string, properties map[string]pschema.PropertySpec, want map[string]string) {
+	t.Helper()
+	for name, property := range properties {
+		if property.Description == "" {
+			t.Errorf("%s %s has no description", what, name)
+		}
+		if got := propertyType(property); got != want[name] {
+			t.Errorf("%s %s is %q, want %q", what, name, got, want[name])
+		}
+	}
+	if len(properties) != len(want) {
+		t.Errorf("%d %ss, want %d: %v", len(properties), what, len(want), slices.Sorted(maps.Keys(properties)))
 	}
 }

@@ -37,3 +37,26 @@ func CheckKeyName(value string) string {
 	}
 	return ""
 }
+
+// CheckHostIP accepts an instance address usable in the subnet: inside it, not one of the first
+// four addresses AWS reserves (network, router, DNS, future use), not the broadcast address, and
+// not already in seen (address to what uses it; the caller records it there). An invalid subnet (reported on its own) checks only the address's form.
+func CheckHostIP(value, subnetKey string, subnet netip.Prefix, seen map[netip.Addr]string) (netip.Addr, string) {
+	addr, err := netip.ParseAddr(value)
+	if err != nil || !addr.Is4() {
+		return netip.Addr{}, "must be an IPv4 address such as 10.40.2.101"
+	}
+	if !subnet.IsValid() {
+		return addr, ""
+	}
+	first, last := usableRange(subnet)
+	switch {
+	case !subnet.Contains(addr):
+		return addr, fmt.Sprintf("must lie inside %s %s", subnetKey, subnet)
+	case addr.Less(first) || last.Less(addr):
+		return addr, fmt.Sprintf("is reserved by AWS in %s; use %s to %s", subnet, first, last)
+	case seen[addr] != "":
+		return addr, fmt.Sprintf("is already used by %s; every instance needs its own address", seen[addr])
+	}
+	return addr, ""
+}

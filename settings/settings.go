@@ -481,29 +481,16 @@ func (p *Problems) subnet(key, value string, vpc netip.Prefix) (netip.Prefix, bo
 	return sub, ok
 }
 
-// hostIP parses an instance address that must be usable in the subnet: inside it, not one of
-// the first four addresses AWS reserves (network, router, DNS, future use), not the broadcast
-// address, and not already taken by another instance.
+// hostIP parses an instance address that must be usable in the subnet (see CheckHostIP).
 func (p *Problems) hostIP(key, value, subnetKey string, subnet netip.Prefix, seen map[netip.Addr]string) (netip.Addr, bool) {
-	addr, err := netip.ParseAddr(value)
-	if err != nil || !addr.Is4() {
-		p.add(key, value, "must be an IPv4 address such as 10.40.2.101")
-		return netip.Addr{}, false
+	addr, want := CheckHostIP(value, subnetKey, subnet, seen)
+	if want != "" {
+		p.add(key, value, want)
+		return addr, false
 	}
 	if !subnet.IsValid() {
-		return addr, false // the subnet's own problem is reported already
+		return addr, false
 	}
-	first, last := usableRange(subnet)
-	switch {
-	case !subnet.Contains(addr):
-		p.add(key, value, fmt.Sprintf("must lie inside %s %s", subnetKey, subnet))
-	case addr.Less(first) || last.Less(addr):
-		p.add(key, value, fmt.Sprintf("is reserved by AWS in %s; use %s to %s", subnet, first, last))
-	case seen[addr] != "":
-		p.add(key, value, fmt.Sprintf("is already used by %s; every instance needs its own address", seen[addr]))
-	default:
-		seen[addr] = key
-		return addr, true
-	}
-	return addr, false
+	seen[addr] = key
+	return addr, true
 }

@@ -1,0 +1,206 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-go-provider/infer"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"nat-instance/compute"
+	"nat-instance/settings"
+)
+
+// DefaultVirtualRouterId is the pair's VRRP router id when the VPC has no other pair.
+const DefaultVirtualRouterId = 1
+
+// pairMembers are the member suffixes a rollMember input may name.
+var pairMembers = []string{"a", "b"}
+
+// NatPairArgs are the pair's inputs: a VPC made elsewhere, given by ids. Plain values shape what
+// is built (addresses in rules and the boot script); inputs pass through.
+type NatPairArgs struct {
+	VpcId                pulumi.StringInput      `pulumi:"vpcId"`
+	VpcCidr              string                  `pulumi:"vpcCidr"`
+	PublicSubnetId       pulumi.StringInput      `pulumi:"publicSubnetId"`
+	PublicSubnetCidr     string                  `pulumi:"publicSubnetCidr"`
+	PrivateRouteTableIds pulumi.StringArrayInput `pulumi:"privateRouteTableIds"`
+	PrivateIp            string                  `pulumi:"privateIp"`
+	MemberIps            []string                `pulumi:"memberIps"`
+	InstanceType         string                  `pulumi:"instanceType,optional"`
+	Ami                  pulumi.StringInput      `pulumi:"ami,optional"`
+	SshAllowedCidrs      []string                `pulumi:"sshAllowedCidrs,optional"`
+	KeyName              string                  `pulumi:"keyName,optional"`
+	VirtualRouterId      int                     `pulumi:"virtualRouterId,optional"`
+	RollMember           string                  `pulumi:"rollMember,optional"`
+	InternetGatewayId    pulumi.StringInput      `pulumi:"internetGatewayId,optional"`
+	PublicRoutingIds     pulumi.StringArrayInput `pulumi:"publicRoutingIds,optional"`
+}
+
+// Annotate describes every input for the generated SDKs.
+func (a *NatPairArgs) Annotate(an infer.Annotator) {
+	an.Describe(&a.VpcId, "Id of the VPC the NAT pair serves.")
+	an.Describe(&a.VpcCidr, vpcCidrDescription)
+	an.Describe(&a.PublicSubnetId, "Id of the public subnet (its route table sends 0.0.0.0/0 to an internet gateway) "+
+		"that holds both members.")
+	an.Describe(&a.PublicSubnetCidr, "IPv4 CIDR of that public subnet, e.g. 10.0.1.0/24: the active member claims "+
+		"the NAT address with its prefix length, and every address must be usable in it.")
+	an.Describe(&a.PrivateRouteTableIds, "Ids of the private route tables whose default route (0.0.0.0/0) should go "+
+		"to the NAT. Each must have no default route yet. The members may replace these routes' target and nothing "+
+		"else (their role names the tables' ARNs, built from the ids in the stack's partition, region and account). "+
+		"While the ids are unknown (a preview before the route tables exist) the routes are not previewed.")
+	an.Describe(&a.PrivateIp, "The NAT's floating private IPv4 address, usable in the public subnet: no interface "+
+		"declares it, the active member claims it as a secondary address.")
+	an.Describe(&a.MemberIps, "The two members' fixed primary addresses (a, then b), usable in the public subnet, "+
+		"distinct from each other and from privateIp. Member a starts active.")
+	an.Describe(&a.InstanceType, "EC2 instance type of both members. The AMI's architecture follows it "+
+		"(t4g.nano gets arm64, t3.micro x86_64).")
+	an.SetDefault(&a.InstanceType, DefaultInstanceType)
+	an.Describe(&a.Ami, "AMI id for the members; a change of it replaces the rolling member. Unset looks up the "+
+		"current Amazon Linux 2023 AMI for the instance type's architecture (public SSM parameter), kept from "+
+		"then on.")
+	an.Describe(&a.SshAllowedCidrs, sshAllowedCidrsDescription("the members"))
+	an.Describe(&a.KeyName, keyNameDescription)
+	an.Describe(&a.VirtualRouterId, "The pair's VRRP router id (1 to 255), unique among the NAT pairs of the VPC.")
+	an.SetDefault(&a.VirtualRouterId, DefaultVirtualRouterId)
+	an.Describe(&a.RollMember, "The member (a or b) that takes a changed instance type, key pair, boot "+
+		"configuration or AMI now, being replaced; the other keeps what it runs, so that one update never takes "+
+		"both members down. Unset: both keep what they run.")
+	an.Describe(&a.InternetGatewayId, internetGatewayIdDescription("the members' own Elastic IPs are"))
+	an.Describe(&a.PublicRoutingIds, publicRoutingIdsDescription("the members start"))
+}
+
+// NatPair is the pair with its outputs: the compute package's component, served as it is.
+type NatPair compute.NatPair
+
+// Annotate describes every output and keeps the Go program's token.
+func (n *NatPair) Annotate(an infer.Annotator) {
+	an.SetToken("compute", "NatPair")
+	an.Describe(n, "A NAT whose identity (floating private address, Elastic IP, private route targets) moves "+
+		"between two member instances in one public subnet: keepalived elects the active member, conntrackd "+
+		"keeps its connections, and a member's failure costs seconds. Each member has its own Elastic IP and "+
+		"recovery alarms; the pair's role may move this pair's identity and nothing else.")
+	an.Describe(&n.SecurityGroupId, "Id of the pair's security group (allow SSH from it to reach private "+
+		"instances through the NAT as a jump host).")
+	an.Describe(&n.InstanceId, "Id of the member that started active (member a).")
+	an.Describe(&n.PrivateIp, "The NAT's floating private IPv4 address.")
+	an.Describe(&n.PublicIp, "Public IPv4 address (the floating Elastic IP) that the private subnets' traffic leaves with.")
+	an.Describe(&n.MemberInstanceIds, "Instance ids of members a and b.")
+	an.Describe(&n.MemberPrivateIps, "Fixed private IPv4 addresses of members a and b.")
+	an.Describe(&n.MemberPublicIps, "The members' own public IPv4 addresses (for their packages and API calls).")
+	an.Describe(&n.StartedActive, "Name of the member that started active; after a failover the other one is.")
+	an.Describe(&n.MemberAmis, "AMI ids members a and b run.")
+}
+
+// NewNatPair checks the inputs, then builds the pair with compute.NewNatPair.
+func NewNatPair(ctx *pulumi.Context, name string, args NatPairArgs, opts ...pulumi.ResourceOption) (*NatPair, error) {
+	if args.InstanceType == "" {
+		args.InstanceType = DefaultInstanceType
+	}
+	if args.VirtualRouterId == 0 {
+		args.VirtualRouterId = DefaultVirtualRouterId
+	}
+	subnet, err := args.check()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	w, err := wire(ctx, name, args.InternetGatewayId, args.PublicRoutingIds, args.PrivateRouteTableIds)
+	if err != nil {
+		return nil, err
+	}
+	region, tableArn, err := routeTableArns(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	pairRoutes := make([]compute.PairRoute, len(w.routes))
+	for i, route := range w.routes {
+		pairRoutes[i] = compute.PairRoute{PrivateRoute: route, RouteTableArn: tableArn(route.RouteTableId)}
+	}
+	pair, err := compute.NewNatPair(ctx, name, &compute.NatPairArgs{
+		InstanceSettings: compute.InstanceSettings{
+			InstanceType: args.InstanceType,
+			AmiId:        args.Ami,
+			AmiPinned:    args.Ami != nil,
+			KeyName:      args.KeyName,
+		},
+		Region:          region,
+		VpcId:           args.VpcId,
+		VpcCidr:         args.VpcCidr,
+		SubnetId:        args.PublicSubnetId,
+		SubnetPrefixLen: subnet.Bits(),
+		FloatingIp:      args.PrivateIp,
+		MemberIps:       [2]string{args.MemberIps[0], args.MemberIps[1]},
+		SshAllowedCidrs: args.SshAllowedCidrs,
+		VirtualRouterId: args.VirtualRouterId,
+		InternetGateway: w.gateway,
+		PublicRouting:   w.publicRouting,
+		Rolling:         [2]bool{args.RollMember == pairMembers[0], args.RollMember == pairMembers[1]},
+		PrivateRoutes:   pairRoutes,
+	}, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return (*NatPair)(pair), nil
+}
+
+// routeTableArns returns the stack's region and how a route table's ARN is built from its id,
+// in the stack's partition and account: the pair's role names the tables it may change, and a
+// VPC given by ids gives no ARNs.
+func routeTableArns(ctx *pulumi.Context) (string, func(id pulumi.StringInput) pulumi.StringOutput, error) {
+	partition, err := aws.GetPartition(ctx, nil)
+	if err != nil {
+		return "", nil, fmt.Errorf("partition: %w", err)
+	}
+	region, err := aws.GetRegion(ctx, nil)
+	if err != nil {
+		return "", nil, fmt.Errorf("region: %w", err)
+	}
+	account, err := aws.GetCallerIdentity(ctx, nil)
+	if err != nil {
+		return "", nil, fmt.Errorf("account: %w", err)
+	}
+	return region.Name, func(id pulumi.StringInput) pulumi.StringOutput {
+		return pulumi.Sprintf("arn:%s:ec2:%s:%s:route-table/%s", partition.Partition, region.Name, account.AccountId, id)
+	}, nil
+}
+
+// check reports every bad input at once, naming the input, its value and what is allowed,
+// before any resource exists. It returns the public subnet.
+func (a NatPairArgs) check() (netip.Prefix, error) {
+	var p problems
+	vpc := p.checkShared(a.VpcCidr, a.InstanceType, a.KeyName, a.SshAllowedCidrs)
+	subnet, want := settings.ParsePrefix(a.PublicSubnetCidr, 16, 28)
+	switch {
+	case want != "":
+		p.bad("publicSubnetCidr", a.PublicSubnetCidr, want+" (AWS allows /16 to /28)")
+	case vpc.IsValid() && (!vpc.Contains(subnet.Addr()) || subnet.Bits() < vpc.Bits()):
+		p.bad("publicSubnetCidr", a.PublicSubnetCidr, "must lie inside vpcCidr "+vpc.String())
+	}
+	if len(a.MemberIps) != len(pairMembers) {
+		p.bad("memberIps", fmt.Sprint(a.MemberIps), "must give two addresses, member a's then member b's")
+	}
+	// The NAT's address first: it is the one a member address must not take.
+	addresses := [][2]string{{"privateIp", a.PrivateIp}}
+	for _, ip := range a.MemberIps {
+		addresses = append(addresses, [2]string{"memberIps", ip})
+	}
+	seen := map[netip.Addr]string{}
+	for _, address := range addresses {
+		key, value := address[0], address[1]
+		addr, want := settings.CheckHostIP(value, "publicSubnetCidr", subnet, seen)
+		if want != "" {
+			p.bad(key, value, want)
+			continue
+		}
+		seen[addr] = key
+	}
+	if a.VirtualRouterId < 1 || a.VirtualRouterId > 255 {
+		p.bad("virtualRouterId", fmt.Sprint(a.VirtualRouterId), "must be a VRRP router id, 1 to 255")
+	}
+	if a.RollMember != "" && a.RollMember != pairMembers[0] && a.RollMember != pairMembers[1] {
+		p.bad("rollMember", a.RollMember, "must be a or b (the member to replace now), or unset")
+	}
+	return subnet, errors.Join(p...)
+}
