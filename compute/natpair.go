@@ -176,11 +176,12 @@ func NewNatPair(ctx *pulumi.Context, name string, args *NatPairArgs, opts ...pul
 			StartsActive:    i == 0,
 			VirtualRouterID: args.VirtualRouterId,
 		}
-		userData := pulumi.All(m.eni.ID(), floating.AllocationId, routeTables).ApplyT(func(ids []any) string {
+		// Gzipped: the member's files are larger than the 16 KB EC2 takes raw; cloud-init unpacks them.
+		userData := pulumi.All(m.eni.ID(), floating.AllocationId, routeTables).ApplyT(func(ids []any) (string, error) {
 			member.SelfENI = string(ids[0].(pulumi.ID))
 			member.AllocationID = ids[1].(string)
 			member.RouteTableIDs = ids[2].([]string)
-			return NatPairUserData(member)
+			return GzipUserData(NatPairUserData(member))
 		}).(pulumi.StringOutput)
 
 		memberSettings.InstanceProfileName = profile.Name
@@ -189,7 +190,7 @@ func NewNatPair(ctx *pulumi.Context, name string, args *NatPairArgs, opts ...pul
 			DeviceIndex:        pulumi.Int(0),
 			NetworkInterfaceId: m.eni.ID(),
 		}}
-		instanceArgs.UserData = userData
+		instanceArgs.UserDataBase64 = userData
 		// cloud-init runs user data once: a changed configuration needs a new member.
 		instanceArgs.UserDataReplaceOnChange = pulumi.Bool(true)
 		m.instance, err = ec2.NewInstance(ctx, m.name, instanceArgs, memberSettings.pairMemberOptions(args.Rolling[i], parent,

@@ -128,6 +128,10 @@ WantedBy=multi-user.target
 	natPairConntrackdDropIn = `[Unit]
 After=` + NatUnitName + `
 Requires=` + NatUnitName + `
+
+[Service]
+# A lock left by an unclean exit would keep conntrackd (and keepalived, which needs it) down.
+ExecStartPre=-/bin/rm -f ` + NatPairRunDir + `/conntrackd.lock
 `
 	natPairKeepalivedDropIn = `[Unit]
 After=` + NatUnitName + ` conntrackd.service

@@ -1,6 +1,7 @@
 package compute
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -158,4 +159,29 @@ func inOrderOf(calls, want []string, from int) []string {
 		out = append(out, c)
 	}
 	return out
+}
+
+// A member of a NAT serving six zones' route tables (the most a region has) still packs within
+// EC2's 16 KB, and unpacks to exactly what was packed.
+func TestPairUserDataPacksWithinEC2sLimit(t *testing.T) {
+	m := NatPairMember{Region: "ap-northeast-2", VpcCidr: "10.40.0.0/16", FloatingIP: "10.40.1.100", SubnetPrefixLen: 24,
+		SelfIP: "10.40.1.101", PeerIP: "10.40.1.102", SelfENI: "eni-0123456789abcdef0", AllocationID: "eipalloc-0123456789abcdef0",
+		StartsActive: true, VirtualRouterID: 1}
+	for i := range 6 {
+		m.RouteTableIDs = append(m.RouteTableIDs, fmt.Sprintf("rtb-0123456789abcdef%d", i))
+	}
+	text := NatPairUserData(m)
+	if len(text) <= MaxUserData {
+		t.Logf("member user data is %d bytes, within the limit even unpacked", len(text))
+	}
+	packed, err := GzipUserData(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back, err := UnpackUserData(packed); err != nil || back != text {
+		t.Fatalf("unpacked user data differs (err %v)", err)
+	}
+	if again, _ := GzipUserData(text); again != packed {
+		t.Error("the same user data packed twice differs: every preview would replace the members")
+	}
 }

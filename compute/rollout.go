@@ -11,7 +11,7 @@ func (s InstanceSettings) pairMemberOptions(rolling bool, extra ...pulumi.Resour
 	if rolling {
 		return opts
 	}
-	held := []string{"instanceType", "keyName", "userData"}
+	held := []string{"instanceType", "keyName", "userDataBase64"}
 	if s.AmiPinned {
 		held = append([]string{"ami"}, held...) // an image not pinned is kept anyway
 	}

@@ -75,7 +75,7 @@ func TestEveryNatHasCapacityAlarms(t *testing.T) {
 		}
 		nats := 0
 		for _, inst := range g.OfType(tInstance) {
-			if !strings.Contains(inst.String("userData"), compute.NatMetricsScriptPath) {
+			if !strings.Contains(userDataOf(t, inst), compute.NatMetricsScriptPath) {
 				continue
 			}
 			nats++

@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -37,7 +38,7 @@ func childrenOf(g *mockgraph.Graph, component mockgraph.Resource) []mockgraph.Re
 // memberEnv reads the settings file a member's user data installs.
 func memberEnv(t *testing.T, instance mockgraph.Resource) string {
 	t.Helper()
-	env, ok := compute.HeredocFile(instance.String("userData"), compute.NatPairEnvPath)
+	env, ok := compute.HeredocFile(userDataOf(t, instance), compute.NatPairEnvPath)
 	if !ok {
 		t.Fatalf("%s's user data installs no %s", instance.Name, compute.NatPairEnvPath)
 	}
@@ -105,7 +106,7 @@ func TestNatPairResources(t *testing.T) {
 			t.Errorf("%s: replaceOnChange %v, deleteBeforeReplace %v, dependsOn %v; want replaced on new user data, old one first, after its association and the role policy",
 				name, member.Inputs["userDataReplaceOnChange"], member.DeleteBeforeReplace, member.DependsOn)
 		}
-		if !slices.Equal(member.IgnoreChanges, []string{"secondaryPrivateIps", "ami", "instanceType", "keyName", "userData"}) {
+		if !slices.Equal(member.IgnoreChanges, []string{"secondaryPrivateIps", "ami", "instanceType", "keyName", "userDataBase64"}) {
 			t.Errorf("%s ignoreChanges %v, want exactly [secondaryPrivateIps] (where the floating address reads back) and what a member keeps until it rolls", name, member.IgnoreChanges)
 		}
 		if profile := named(t, g, tInstanceProfile, "nat-instance-pair"); member.String("iamInstanceProfile") != profile.State["name"] {
@@ -122,7 +123,7 @@ func TestNatPairResources(t *testing.T) {
 				t.Errorf("%s's %s lacks %s:\n%s", name, compute.NatPairEnvPath, line, env)
 			}
 		}
-		keepalived, _ := compute.HeredocFile(member.String("userData"), compute.NatPairKeepalivedPath)
+		keepalived, _ := compute.HeredocFile(userDataOf(t, member), compute.NatPairKeepalivedPath)
 		if !strings.Contains(keepalived, "virtual_router_id 1\n") {
 			t.Errorf("%s: keepalived.conf has no virtual_router_id 1:\n%s", name, keepalived)
 		}
@@ -308,7 +309,7 @@ func TestNatPairPerZoneAndSingle(t *testing.T) {
 			}
 			for i := range pairs {
 				nat := settings.NatName(i)
-				keepalived, _ := compute.HeredocFile(named(t, g, tInstance, nat+"-b").String("userData"), compute.NatPairKeepalivedPath)
+				keepalived, _ := compute.HeredocFile(userDataOf(t, named(t, g, tInstance, nat+"-b")), compute.NatPairKeepalivedPath)
 				if !strings.Contains(keepalived, fmt.Sprintf("virtual_router_id %d\n", i+1)) {
 					t.Errorf("%s: keepalived.conf lacks virtual_router_id %d", nat, i+1)
 				}
@@ -383,6 +384,42 @@ func TestNatPairConfigMistakes(t *testing.T) {
 	for name, ip := range map[string]string{"nat-instance-a": "10.40.1.11", "nat-instance-b": "10.40.1.12", "nat-instance-2-a": "10.40.3.13", "nat-instance-2-b": "10.40.3.14"} {
 		if got := named(t, g, tENI, name).Strings("privateIps"); !slices.Equal(got, []string{ip}) {
 			t.Errorf("%s at %v, want %s", name, got, ip)
+		}
+	}
+}
+
+// userDataOf is what an instance runs at first boot: its user data, unpacked as cloud-init does
+// when it comes gzipped in userDataBase64 (NAT pair members).
+func userDataOf(t *testing.T, inst mockgraph.Resource) string {
+	t.Helper()
+	if packed := inst.String("userDataBase64"); packed != "" {
+		text, err := compute.UnpackUserData(packed)
+		if err != nil {
+			t.Fatalf("%s: %v", inst.Name, err)
+		}
+		return text
+	}
+	return inst.String("userData")
+}
+
+// EC2 takes at most 16 KB of user data (before base64): every instance's must fit, the NAT pair
+// members' (gzipped) with the most route tables a NAT serves here.
+func TestUserDataFitsEC2sLimit(t *testing.T) {
+	for _, cfg := range []map[string]string{config(), pairConfig(),
+		config("zoneCount", "4", "natStrategy", "single", "natHighAvailability", "true")} {
+		g := record(t, cfg)
+		for _, inst := range g.OfType(tInstance) {
+			size := len(inst.String("userData"))
+			if packed := inst.String("userDataBase64"); packed != "" {
+				raw, err := base64.StdEncoding.DecodeString(packed)
+				if err != nil {
+					t.Fatalf("%s: %v", inst.Name, err)
+				}
+				size = len(raw)
+			}
+			if size > compute.MaxUserData {
+				t.Errorf("%s: user data is %d bytes, EC2 takes at most %d", inst.Name, size, compute.MaxUserData)
+			}
 		}
 	}
 }

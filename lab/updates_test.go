@@ -122,7 +122,7 @@ func TestPairRollMistakesFailBeforeAnyResource(t *testing.T) {
 // natPairRoll releases exactly the named member: it alone follows the configuration.
 func TestPairRollReleasesTheNamedMember(t *testing.T) {
 	g := record(t, config("natHighAvailability", "true", "natPairRoll", `["nat-instance-b"]`))
-	for name, want := range map[string]string{"nat-instance-a": "[secondaryPrivateIps ami instanceType keyName userData]", "nat-instance-b": "[secondaryPrivateIps ami]"} {
+	for name, want := range map[string]string{"nat-instance-a": "[secondaryPrivateIps ami instanceType keyName userDataBase64]", "nat-instance-b": "[secondaryPrivateIps ami]"} {
 		if got := fmt.Sprint(named(t, g, tInstance, name).IgnoreChanges); got != want {
 			t.Errorf("%s ignoreChanges %s, want %s", name, got, want)
 		}

@@ -15,9 +15,9 @@ const (
 )
 
 // forceNew lists, per resource type this program creates, the inputs terraform-provider-aws
-// marks ForceNew: a change replaces the resource. An instance's userData is here only with
-// userDataReplaceOnChange, and an interface's privateIps only for the primary address (AWS
-// cannot change it; secondary ones are assigned in place): see replacing.
+// marks ForceNew: a change replaces the resource. An instance's userData (or userDataBase64) is
+// here only with userDataReplaceOnChange, and an interface's privateIps only for the primary
+// address (AWS cannot change it; secondary ones are assigned in place): see replacing.
 var forceNew = map[string][]string{
 	instanceType:                            {"ami", "availabilityZone", "subnetId", "privateIp", "keyName", "networkInterfaces", "placementGroup", "tenancy", "associatePublicIpAddress"},
 	"aws:ec2/subnet:Subnet":                 {"availabilityZone", "availabilityZoneId", "cidrBlock", "vpcId"},
@@ -47,7 +47,7 @@ func replacing(new, old *mockgraph.Resource, changed []string) []string {
 	for _, k := range changed {
 		force := slices.Contains(forceNew[new.Type], k)
 		switch {
-		case new.Type == instanceType && k == "userData":
+		case new.Type == instanceType && (k == "userData" || k == "userDataBase64"):
 			force = new.Inputs["userDataReplaceOnChange"] == true
 		case new.Type == eniType && k == "privateIps":
 			force = !reflect.DeepEqual(first(old.Strings(k)), first(new.Strings(k)))

@@ -106,7 +106,10 @@ func instanceOf(g *mockgraph.Graph, inst mockgraph.Resource, subnetNames, groupN
 	}
 	out.ElasticIP = elasticIP(g, inst.ID, iface.ID)
 
-	userData := inst.String("userData")
+	userData, err := instanceUserData(inst)
+	if err != nil {
+		return out, fmt.Errorf("twin: instance %s: %w", inst.Name, err)
+	}
 	if files, member := pairFiles(userData); member {
 		out.PairFiles = files
 	} else if userData != "" {
@@ -244,4 +247,13 @@ func rules(sg mockgraph.Resource, direction string, groupNames map[string]string
 		out = append(out, rule)
 	}
 	return out, nil
+}
+
+// instanceUserData is what the instance runs at first boot: its userData, or its userDataBase64
+// unpacked as cloud-init does (NAT pair members send theirs gzipped).
+func instanceUserData(inst mockgraph.Resource) (string, error) {
+	if packed := inst.String("userDataBase64"); packed != "" {
+		return compute.UnpackUserData(packed)
+	}
+	return inst.String("userData"), nil
 }

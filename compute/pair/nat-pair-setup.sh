@@ -60,4 +60,9 @@ sysctl -q -p "$sysctl_file" >/dev/null || fail "could not apply $sysctl_file"
 install -d -m 0755 "$NAT_RUN_DIR"
 echo "\$NAT_IFACE=$iface" >"$NAT_RUN_DIR/keepalived-interface.conf"
 sed -i "s/^\([[:space:]]*Interface\) .*/\1 $iface/" "$NAT_CONNTRACKD_CONF"
+# conntrackd's caches must hold what the kernel's table holds (its docs: HashLimit twice
+# nf_conntrack_max), or connections beyond them are not synced and break at a takeover.
+read -r table_max </proc/sys/net/netfilter/nf_conntrack_max
+sed -i -e "s/^\([[:space:]]*HashLimit\) .*/\1 $((table_max * 2))/" \
+	-e "s/^\([[:space:]]*HashSize\) .*/\1 $table_max/" "$NAT_CONNTRACKD_CONF"
 echo "nat-pair-setup: translating $NAT_VPC_CIDR to $NAT_FLOATING_IP out of $iface"
