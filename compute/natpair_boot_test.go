@@ -104,8 +104,10 @@ func TestNatPairNotifyOrder(t *testing.T) {
 			"aws --region eu-west-3 ec2 replace-route --route-table-id rtb-1 --destination-cidr-block 0.0.0.0/0 --network-interface-id eni-0a",
 			"aws --region eu-west-3 ec2 replace-route --route-table-id rtb-2 --destination-cidr-block 0.0.0.0/0 --network-interface-id eni-0a",
 		}},
-		{"BACKUP", []string{"ip addr del 10.40.1.100/24 dev ens5", "conntrackd -C /etc/conntrackd/conntrackd.conf -n"}},
-		{"FAULT", []string{"ip addr del 10.40.1.100/24 dev ens5", "conntrackd -C /etc/conntrackd/conntrackd.conf -n"}},
+		// As conntrack-tools' primary-backup.sh: shorten the kernel's timers; a backup also asks for a resync.
+		{"BACKUP", []string{"ip addr del 10.40.1.100/24 dev ens5", "conntrackd -C /etc/conntrackd/conntrackd.conf -t",
+			"conntrackd -C /etc/conntrackd/conntrackd.conf -n"}},
+		{"FAULT", []string{"ip addr del 10.40.1.100/24 dev ens5", "conntrackd -C /etc/conntrackd/conntrackd.conf -t"}},
 	} {
 		os.Remove(record)
 		cmd := exec.Command("bash", "-c", NatPairNotifyScript, "nat-pair-notify", "INSTANCE", "nat", tc.state, "150")

@@ -5,7 +5,8 @@
 # MASTER: conntrack-tools' primary-backup order (commit the synced connections to the kernel
 # before any packet arrives, then resync and send the table to the peer), THEN take the NAT's
 # identity: the floating address locally, then in EC2 (address, Elastic IP, routes).
-# BACKUP/FAULT: drop the floating address locally and ask the peer for its table.
+# BACKUP/FAULT: drop the floating address locally, shorten the kernel's timers, and (BACKUP) ask
+# the peer for its table.
 set -uo pipefail
 PATH=${PATH:+$PATH:}/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
@@ -57,7 +58,12 @@ MASTER | MASTER_RX_LOWER_PRI)
 BACKUP | FAULT | STOP)
 	log "now $state"
 	ip addr del "$NAT_FLOATING_IP/$NAT_PREFIX_LEN" dev "$iface" 2>/dev/null
-	[ "$state" = STOP ] || ctd -n
+	if [ "$state" != STOP ]; then
+		# primary-backup.sh: shorten the kernel's timers, so the flows this member no longer
+		# serves leave its table, then (as a backup) ask the peer for its table.
+		ctd -t
+		[ "$state" = FAULT ] || ctd -n
+	fi
 	;;
 *)
 	log "unknown state '$state'"
