@@ -48,7 +48,7 @@ func Pack() (policyx.PolicyPack, error) {
 				"Instances and launch templates must require IMDSv2 (metadataOptions.httpTokens = required).",
 				imdsv2Required, nil),
 			mandatory("encrypted-root-volume",
-				"Instances must have an encrypted root volume (rootBlockDevice.encrypted = true).",
+				"Instances must have an encrypted root volume (rootBlockDevice.encrypted = true); launch templates must encrypt every EBS volume they map.",
 				encryptedRootVolume, nil),
 			mandatory("source-dest-check-only-on-nat",
 				"Source/destination check may be off only on a NAT's instance or network interface "+
@@ -78,7 +78,11 @@ func imdsv2Required(_ context.Context, args policyx.ResourceValidationArgs) erro
 	if r.Type != typeInstance && r.Type != typeLaunchTemplate {
 		return nil
 	}
-	tokens := field(r.Properties.Get("metadataOptions"), "httpTokens")
+	options := r.Properties.Get("metadataOptions")
+	if r.Type == typeInstance && options.IsNull() && !r.Properties.Get("launchTemplate").IsNull() {
+		return nil // the instance's launch template sets them, and is judged itself
+	}
+	tokens := field(options, "httpTokens")
 	if !tokens.IsComputed() && !(tokens.IsString() && tokens.AsString() == "required") {
 		args.Manager.ReportViolation(fmt.Sprintf("%s: metadataOptions.httpTokens is %s, not \"required\"", r.Name, show(tokens)), "")
 	}
@@ -87,14 +91,49 @@ func imdsv2Required(_ context.Context, args policyx.ResourceValidationArgs) erro
 
 func encryptedRootVolume(_ context.Context, args policyx.ResourceValidationArgs) error {
 	r := args.Resource
-	if r.Type != typeInstance {
+	switch {
+	case r.Type == typeLaunchTemplate:
+		encryptedTemplateVolumes(args)
+		return nil
+	case r.Type != typeInstance:
 		return nil
 	}
-	encrypted := field(r.Properties.Get("rootBlockDevice"), "encrypted")
+	root := r.Properties.Get("rootBlockDevice")
+	if root.IsNull() && !r.Properties.Get("launchTemplate").IsNull() {
+		return nil // the instance's launch template maps its volumes, and is judged itself
+	}
+	encrypted := field(root, "encrypted")
 	if !encrypted.IsComputed() && !(encrypted.IsBool() && encrypted.AsBool()) {
 		args.Manager.ReportViolation(fmt.Sprintf("%s: rootBlockDevice.encrypted is %s, not true", r.Name, show(encrypted)), "")
 	}
 	return nil
+}
+
+// encryptedTemplateVolumes wants every EBS volume a launch template maps encrypted (which one is
+// the root volume depends on the image), and at least one mapping: without any, the image's own
+// snapshot decides.
+func encryptedTemplateVolumes(args policyx.ResourceValidationArgs) {
+	r := args.Resource
+	mappings := r.Properties.Get("blockDeviceMappings")
+	if mappings.IsComputed() {
+		return
+	}
+	if !mappings.IsArray() || mappings.AsArray().Len() == 0 {
+		args.Manager.ReportViolation(fmt.Sprintf("%s: blockDeviceMappings is not set: the image decides whether the root volume is encrypted", r.Name), "")
+		return
+	}
+	for i, mapping := range mappings.AsArray().All {
+		ebs := field(mapping, "ebs")
+		if ebs.IsNull() {
+			continue // an instance-store or suppressed device
+		}
+		encrypted := field(ebs, "encrypted")
+		// The launch template's schema types it as a string ("true").
+		ok := encrypted.IsComputed() || (encrypted.IsString() && encrypted.AsString() == "true") || (encrypted.IsBool() && encrypted.AsBool())
+		if !ok {
+			args.Manager.ReportViolation(fmt.Sprintf("%s: blockDeviceMappings[%d].ebs.encrypted is %s, not true", r.Name, i, show(encrypted)), "")
+		}
+	}
 }
 
 func sourceDestCheckOnlyOnNat(_ context.Context, args policyx.ResourceValidationArgs) error {

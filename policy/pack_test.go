@@ -136,6 +136,9 @@ func TestImdsv2Required(t *testing.T) {
 		{"not set", typeInstance, map[string]any{}, nil, "httpTokens is not set"},
 		{"launch template", typeLaunchTemplate, map[string]any{"metadataOptions": map[string]any{}}, nil, "httpTokens is not set"},
 		{"unknown before up", typeInstance, map[string]any{"metadataOptions": unknown}, nil, ""},
+		{"from its launch template", typeInstance, map[string]any{"launchTemplate": map[string]any{"id": "lt-1"}}, nil, ""},
+		{"own options beside a launch template", typeInstance, map[string]any{"launchTemplate": map[string]any{"id": "lt-1"},
+			"metadataOptions": map[string]any{"httpTokens": "optional"}}, nil, `httpTokens is "optional"`},
 	})
 }
 
@@ -144,7 +147,13 @@ func TestEncryptedRootVolume(t *testing.T) {
 		{"encrypted", typeInstance, map[string]any{"rootBlockDevice": map[string]any{"encrypted": true}}, nil, ""},
 		{"not encrypted", typeInstance, map[string]any{"rootBlockDevice": map[string]any{"encrypted": false}}, nil, "encrypted is false"},
 		{"no root block device", typeInstance, map[string]any{}, nil, "encrypted is not set"},
-		{"other type", typeLaunchTemplate, map[string]any{}, nil, ""},
+		{"from its launch template", typeInstance, map[string]any{"launchTemplate": map[string]any{"id": "lt-1"}}, nil, ""},
+		{"launch template, encrypted", typeLaunchTemplate, map[string]any{"blockDeviceMappings": []any{
+			map[string]any{"deviceName": "/dev/xvda", "ebs": map[string]any{"encrypted": "true"}}}}, nil, ""},
+		{"launch template, not encrypted", typeLaunchTemplate, map[string]any{"blockDeviceMappings": []any{
+			map[string]any{"deviceName": "/dev/xvda", "ebs": map[string]any{"encrypted": "false"}}}}, nil, `ebs.encrypted is "false"`},
+		{"launch template, no mapping", typeLaunchTemplate, map[string]any{}, nil, "the image decides"},
+		{"other type", typeNetworkInterface, map[string]any{}, nil, ""},
 	})
 }
 
