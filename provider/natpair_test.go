@@ -164,7 +164,7 @@ func TestConstructPairRollsOneMember(t *testing.T) {
 		t.Fatalf("Construct: %v", err)
 	}
 	for member, want := range map[string]string{
-		"pair-a": "secondaryPrivateIps ami instanceType keyName userData",
+		"pair-a": "secondaryPrivateIps ami instanceType keyName userDataBase64",
 		"pair-b": "secondaryPrivateIps", // the floating address, which every member always ignores
 	} {
 		instance, err := g.Named("aws:ec2/instance:Instance", member)
