@@ -3,6 +3,7 @@ package twin
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"math"
 	"os"
 	"strconv"
@@ -65,10 +66,26 @@ func hostSetting(t *testing.T, key string) string {
 	return strings.TrimSpace(string(b))
 }
 
-// TestMain lets the test binary serve as a child load generator (see RunLoadChild).
+// TestMain lets the test binary serve as a child load generator (see RunLoadChild), and runs
+// the parallel tests all at once unless -test.parallel is given.
 func TestMain(m *testing.M) {
 	RunLoadChild()
+	flag.Parse()
+	runParallelTestsAtOnce()
 	os.Exit(m.Run())
+}
+
+// parallelTestsAtOnce is more than the package's parallel tests and subtests. They mostly wait
+// (VRRP's master-down interval, probes that must time out) rather than compute: with the default,
+// GOMAXPROCS (2 on a 2-core machine), the NAT pairs' half-minute twins wait behind the short ones.
+const parallelTestsAtOnce = 64
+
+func runParallelTestsAtOnce() {
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.parallel" })
+	if !given {
+		_ = flag.Set("test.parallel", strconv.Itoa(parallelTestsAtOnce))
+	}
 }
 
 // The boot script applies its connection-tracking timeouts where they can be set (per network
