@@ -4,9 +4,9 @@ import "testing"
 
 // NAT pairs, built from the program's graph: every lab check and the fault matrix of issue 7,
 // each on a twin of its own, for a single NAT serving two zones (the production stack file,
-// perZone with a pair in each of three zones, is checked with every stack file). Not parallel
-// with the other twin tests: its daemons would stretch their one-second probes on a small machine.
+// perZone with a pair in each of three zones, is checked with every stack file).
 func TestTwinOfNATPairs(t *testing.T) {
+	t.Parallel()
 	for name, cfg := range map[string]map[string]string{
 		"single NAT for two zones, pairs on": {"aws:region": "ap-northeast-2", "nat-instance:natHighAvailability": "true",
 			"nat-instance:zoneCount": "2", "nat-instance:natStrategy": "single", "nat-instance:privateInstanceIps": `["10.40.2.10","10.40.4.10"]`},
