@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func testMember(startsActive bool) NatPairMember {
@@ -185,5 +186,59 @@ func TestPairUserDataPacksWithinEC2sLimit(t *testing.T) {
 	}
 	if again, _ := GzipUserData(text); again != packed {
 		t.Error("the same user data packed twice differs: every preview would replace the members")
+	}
+}
+
+// When EC2 refuses the address (e.g. while it is still the old NAT's primary address, as pairs
+// are turned on in a deployed stack), the active member keeps claiming it after the notify
+// script's own retries, and moves the Elastic IP once the address is its own.
+func TestNatPairNotifyKeepsClaimingWhileActive(t *testing.T) {
+	dir := t.TempDir()
+	record, refusals := filepath.Join(dir, "calls"), filepath.Join(dir, "refusals")
+	stubs := map[string]string{
+		// assign-private-ip-addresses is refused 7 times: more than one round of retries.
+		"aws": `echo "aws $*" >>` + record + `
+if [ "$4" = assign-private-ip-addresses ]; then
+	n=$(cat ` + refusals + ` 2>/dev/null || echo 0)
+	if [ "$n" -lt 7 ]; then echo $((n + 1)) >` + refusals + `; echo "InvalidParameterValue: primary address" >&2; exit 1; fi
+fi`,
+		"ip": `[ "$2" = route ] && echo 'default via 10.40.1.1 dev ens5'
+[ "$2" = addr ] && [ "$3" = show ] && echo '    inet 10.40.1.100/24 scope global secondary ens5'
+exit 0`,
+		"conntrackd": "exit 0", "logger": "exit 0", "sleep": "exit 0",
+	}
+	for tool, body := range stubs {
+		if err := os.WriteFile(filepath.Join(dir, tool), []byte("#!/bin/bash\n"+body+"\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := strings.ReplaceAll(natPairEnv(testMember(true)), "NAT_RUN_DIR="+NatPairRunDir, "NAT_RUN_DIR="+dir)
+	envFile := filepath.Join(dir, "env")
+	if err := os.WriteFile(envFile, []byte(env), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("bash", "-c", NatPairNotifyScript, "nat-pair-notify", "INSTANCE", "nat", "MASTER", "150")
+	cmd.Env = append(os.Environ(), "PATH="+dir+":"+os.Getenv("PATH"), "NAT_PAIR_ENV="+envFile)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "retrying every 10 s while active") {
+		t.Errorf("the notify script did not say it keeps claiming:\n%s", out)
+	}
+	// The claim goes on in the background: wait (bounded) for the Elastic IP to follow.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		calls, _ := os.ReadFile(record)
+		if strings.Contains(string(calls), "associate-address") {
+			if n := strings.Count(string(calls), "assign-private-ip-addresses"); n != 8 {
+				t.Errorf("%d address claims, want 7 refused and 1 accepted", n)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the Elastic IP never followed; calls:\n%s", calls)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

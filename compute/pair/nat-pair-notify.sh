@@ -31,6 +31,14 @@ aws_retry() {
 	return 1
 }
 
+# The NAT's address on this interface, then its Elastic IP on that address.
+claim_identity() {
+	aws_retry assign-private-ip-addresses --network-interface-id "$NAT_SELF_ENI" \
+		--private-ip-addresses "$NAT_FLOATING_IP" --allow-reassignment &&
+		aws_retry associate-address --allocation-id "$NAT_ALLOCATION_ID" --network-interface-id "$NAT_SELF_ENI" \
+			--private-ip-address "$NAT_FLOATING_IP" --allow-reassociation
+}
+
 iface=$(ip -4 route show default | awk '{for (i = 1; i < NF; i++) if ($i == "dev") { print $(i + 1); exit }}')
 case $state in
 MASTER | MASTER_RX_LOWER_PRI)
@@ -42,18 +50,31 @@ MASTER | MASTER_RX_LOWER_PRI)
 	ip addr replace "$NAT_FLOATING_IP/$NAT_PREFIX_LEN" dev "$iface"
 	# The address must be on this interface before the Elastic IP can follow it; the routes
 	# depend on nothing: they move at the same time, each call taking about a second.
-	{
-		aws_retry assign-private-ip-addresses --network-interface-id "$NAT_SELF_ENI" \
-			--private-ip-addresses "$NAT_FLOATING_IP" --allow-reassignment
-		aws_retry associate-address --allocation-id "$NAT_ALLOCATION_ID" --network-interface-id "$NAT_SELF_ENI" \
-			--private-ip-address "$NAT_FLOATING_IP" --allow-reassociation
-	} &
+	claim_identity &
+	claim=$!
 	for rtb in $NAT_ROUTE_TABLE_IDS; do
 		aws_retry replace-route --route-table-id "$rtb" --destination-cidr-block 0.0.0.0/0 \
 			--network-interface-id "$NAT_SELF_ENI" &
 	done
-	wait
-	log "active: $NAT_FLOATING_IP, Elastic IP and routes moved to $NAT_SELF_ENI"
+	if wait "$claim"; then
+		wait
+		log "active: $NAT_FLOATING_IP, Elastic IP and routes moved to $NAT_SELF_ENI"
+	else
+		wait
+		# EC2 can refuse for minutes: when pairs are turned on in a deployed stack, the NAT address
+		# is the old NAT's primary address until the update deletes that NAT. Keep claiming while
+		# this member is active (it holds the address), without the lock, for at most 15 minutes.
+		log "could not take $NAT_FLOATING_IP and the Elastic IP yet: retrying every 10 s while active"
+		(
+			exec 9>&-
+			for _ in $(seq 1 90); do
+				sleep 10
+				ip -4 addr show dev "$iface" | grep -q " $NAT_FLOATING_IP/" || exit 0
+				claim_identity && { log "active: $NAT_FLOATING_IP and the Elastic IP moved to $NAT_SELF_ENI"; exit 0; }
+			done
+			log "gave up claiming $NAT_FLOATING_IP: move it by hand or restart keepalived"
+		) &
+	fi
 	;;
 BACKUP | FAULT | STOP)
 	log "now $state"
