@@ -49,3 +49,12 @@ func UnpackUserData(userDataBase64 string) (string, error) {
 	text, err := io.ReadAll(r)
 	return string(text), err
 }
+
+// FirstBootUserData is what an instance runs at first boot, given its userData and
+// userDataBase64 inputs: the latter unpacked as cloud-init does when it is set.
+func FirstBootUserData(userData, userDataBase64 string) (string, error) {
+	if userDataBase64 != "" {
+		return UnpackUserData(userDataBase64)
+	}
+	return userData, nil
+}

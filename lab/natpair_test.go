@@ -388,18 +388,14 @@ func TestNatPairConfigMistakes(t *testing.T) {
 	}
 }
 
-// userDataOf is what an instance runs at first boot: its user data, unpacked as cloud-init does
-// when it comes gzipped in userDataBase64 (NAT pair members).
+// userDataOf is what an instance runs at first boot (compute.FirstBootUserData).
 func userDataOf(t *testing.T, inst mockgraph.Resource) string {
 	t.Helper()
-	if packed := inst.String("userDataBase64"); packed != "" {
-		text, err := compute.UnpackUserData(packed)
-		if err != nil {
-			t.Fatalf("%s: %v", inst.Name, err)
-		}
-		return text
+	text, err := compute.FirstBootUserData(inst.String("userData"), inst.String("userDataBase64"))
+	if err != nil {
+		t.Fatalf("%s: %v", inst.Name, err)
 	}
-	return inst.String("userData")
+	return text
 }
 
 // EC2 takes at most 16 KB of user data (before base64): every instance's must fit, the NAT pair

@@ -106,7 +106,7 @@ func instanceOf(g *mockgraph.Graph, inst mockgraph.Resource, subnetNames, groupN
 	}
 	out.ElasticIP = elasticIP(g, inst.ID, iface.ID)
 
-	userData, err := instanceUserData(inst)
+	userData, err := compute.FirstBootUserData(inst.String("userData"), inst.String("userDataBase64"))
 	if err != nil {
 		return out, fmt.Errorf("twin: instance %s: %w", inst.Name, err)
 	}
@@ -247,13 +247,4 @@ func rules(sg mockgraph.Resource, direction string, groupNames map[string]string
 		out = append(out, rule)
 	}
 	return out, nil
-}
-
-// instanceUserData is what the instance runs at first boot: its userData, or its userDataBase64
-// unpacked as cloud-init does (NAT pair members send theirs gzipped).
-func instanceUserData(inst mockgraph.Resource) (string, error) {
-	if packed := inst.String("userDataBase64"); packed != "" {
-		return compute.UnpackUserData(packed)
-	}
-	return inst.String("userData"), nil
 }
