@@ -44,14 +44,20 @@ func handWritten(t *testing.T) Topology {
 	}
 }
 
-// No ingress jump may come before an egress jump: ingress chains accept, so one placed earlier
-// would let a new flow in without the sender's egress rules (needs no root).
-func TestRouterChecksEgressBeforeIngress(t *testing.T) {
+// Each interface judges by its own groups only: the private interface's egress allows TCP 443,
+// never the NAT's TCP 80, and its ingress is its own group's (needs no root).
+func TestEachInterfaceHasItsOwnGroups(t *testing.T) {
 	tw := &Twin{topo: handWritten(t)}
-	rules := tw.routerRuleset()
-	lastEgress, firstIngress := strings.LastIndex(rules, "jump egress_"), strings.Index(rules, "jump ingress_")
-	if lastEgress < 0 || firstIngress < 0 || lastEgress > firstIngress {
-		t.Errorf("an ingress jump comes before an egress jump:\n%s", rules)
+	private := tw.eniRuleset(1)
+	egress, ingress, _ := strings.Cut(private[strings.Index(private, "chain sg_egress"):], "chain sg_ingress")
+	if !strings.Contains(egress, "tcp dport 443 accept") || strings.Contains(private, "dport 80") {
+		t.Errorf("private-1's egress is not its own group's:\n%s", private)
+	}
+	if !strings.Contains(ingress, "ip saddr 10.40.0.0/16 ip protocol icmp accept") || strings.Contains(private, "notrack") {
+		t.Errorf("private-1's ingress is not its own group's, or it leaves a flow untracked:\n%s", private)
+	}
+	if !strings.Contains(private, `iifname "i" ip saddr != 10.40.2.101 drop`) || strings.Contains(tw.eniRuleset(0), "saddr != ") {
+		t.Errorf("source/dest check: on private-1's interface only:\n%s", private)
 	}
 }
 

@@ -10,13 +10,10 @@ import (
 	"strings"
 )
 
-// loadFirewalls programs what AWS enforces outside the instances: at the VPC router, each ENI's
-// source/dest check and security groups; at the internet gateway, the Elastic IPs' 1:1
-// translation. Nothing here masquerades: that is the NAT instance's own boot script's job.
+// loadFirewalls programs the internet gateway: the Elastic IPs' 1:1 translation. Each ENI's
+// source/dest check and security groups are its own namespace's (linkENI). Nothing here
+// masquerades: that is the NAT instance's own boot script's job.
 func (t *Twin) loadFirewalls(ctx context.Context) error {
-	if err := nftIn(ctx, t.router(), t.routerRuleset()); err != nil {
-		return err
-	}
 	return nftIn(ctx, t.igw(), t.igwRuleset())
 }
 
@@ -24,12 +21,14 @@ var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_]`)
 
 func setName(group string) string { return "group_" + unsafeName.ReplaceAllString(group, "_") }
 
-// routerRuleset renders the VPC router's filter. Security groups are stateful: a packet of an
-// established flow passes; a new one must match the sender's egress rules as it leaves the
-// sender's ENI and the receiver's ingress rules as it reaches the receiver's ENI.
-func (t *Twin) routerRuleset() string {
+// eniRuleset renders instance k's interface: its source/dest check, then its security groups,
+// stateful on this interface alone. A packet the instance sends (in on i) must match an egress
+// rule, one it receives (in on r) an ingress rule, unless it belongs to a flow this interface
+// tracks; flows EC2 leaves untracked (tracking.go) are judged by the rules, packet by packet.
+func (t *Twin) eniRuleset(k int) string {
+	inst := t.topo.Instances[k]
 	var b strings.Builder
-	b.WriteString("table ip twin_vpc {\n")
+	b.WriteString("table ip twin_eni {\n")
 	groups := make([]string, 0, len(t.topo.SecurityGroups))
 	for name := range t.topo.SecurityGroups {
 		groups = append(groups, name)
@@ -38,9 +37,9 @@ func (t *Twin) routerRuleset() string {
 	for _, name := range groups {
 		fmt.Fprintf(&b, "\tset %s {\n\t\ttype ipv4_addr\n", setName(name))
 		var members []string
-		for _, inst := range t.topo.Instances {
-			if slices.Contains(inst.SecurityGroups, name) {
-				members = append(members, inst.PrivateIP.String())
+		for _, other := range t.topo.Instances {
+			if slices.Contains(other.SecurityGroups, name) {
+				members = append(members, other.PrivateIP.String())
 			}
 		}
 		if len(members) > 0 {
@@ -49,38 +48,29 @@ func (t *Twin) routerRuleset() string {
 		b.WriteString("\t}\n")
 	}
 
-	b.WriteString("\tchain forward {\n\t\ttype filter hook forward priority filter; policy accept;\n")
-	for i, inst := range t.topo.Instances {
-		if inst.SourceDestCheck {
-			fmt.Fprintf(&b, "\t\tiifname %q ip saddr != %s drop\n", routerPort(i), inst.PrivateIP)
-			fmt.Fprintf(&b, "\t\toifname %q ip daddr != %s drop\n", routerPort(i), inst.PrivateIP)
-		}
+	var egress, ingress []Rule
+	for _, g := range inst.SecurityGroups {
+		egress = append(egress, t.topo.SecurityGroups[g].Egress...)
+		ingress = append(ingress, t.topo.SecurityGroups[g].Ingress...)
 	}
-	b.WriteString("\t\tct state established,related accept\n\t\tct state invalid drop\n")
-	// Every egress jump comes before any ingress jump: ingress chains end in accept, so an
-	// ingress match must never come before the sender's egress rules have been checked.
-	for i := range t.topo.Instances {
-		fmt.Fprintf(&b, "\t\tiifname %q jump egress_%d\n", routerPort(i), i)
-	}
-	for i := range t.topo.Instances {
-		fmt.Fprintf(&b, "\t\toifname %q jump ingress_%d\n", routerPort(i), i)
-	}
-	b.WriteString("\t}\n")
+	fmt.Fprintf(&b, "\tchain sg_untracked {\n\t\ttype filter hook prerouting priority raw; policy accept;\n%s\t}\n",
+		indent(untracked(ingress, egress)))
 
-	for i, inst := range t.topo.Instances {
-		var egress, ingress []string
-		for _, g := range inst.SecurityGroups {
-			for _, r := range t.topo.SecurityGroups[g].Egress {
-				egress = append(egress, matches(r, "daddr", "return")...)
-			}
-			for _, r := range t.topo.SecurityGroups[g].Ingress {
-				ingress = append(ingress, matches(r, "saddr", "accept")...)
-			}
-		}
-		fmt.Fprintf(&b, "\tchain egress_%d {\n%s\t\tdrop\n\t}\n", i, indent(egress))
-		fmt.Fprintf(&b, "\tchain ingress_%d {\n%s\t\tdrop\n\t}\n", i, indent(ingress))
+	b.WriteString("\tchain forward {\n\t\ttype filter hook forward priority filter; policy drop;\n")
+	if inst.SourceDestCheck {
+		fmt.Fprintf(&b, "\t\tiifname %q ip saddr != %s drop\n", eniInstancePort, inst.PrivateIP)
+		fmt.Fprintf(&b, "\t\tiifname %q ip daddr != %s drop\n", eniRouterPort, inst.PrivateIP)
 	}
-	b.WriteString("}\n")
+	fmt.Fprintf(&b, "\t\tct state established,related accept\n\t\tiifname %q jump sg_egress\n\t\tiifname %q jump sg_ingress\n\t}\n",
+		eniInstancePort, eniRouterPort)
+	var egressLines, ingressLines []string
+	for _, r := range egress {
+		egressLines = append(egressLines, matches(r, "daddr", "accept")...)
+	}
+	for _, r := range ingress {
+		ingressLines = append(ingressLines, matches(r, "saddr", "accept")...)
+	}
+	fmt.Fprintf(&b, "\tchain sg_egress {\n%s\t}\n\tchain sg_ingress {\n%s\t}\n}\n", indent(egressLines), indent(ingressLines))
 	return b.String()
 }
 
@@ -90,11 +80,7 @@ func matches(r Rule, direction, verdict string) []string {
 	var service string
 	switch r.Protocol {
 	case "tcp", "udp":
-		ports := fmt.Sprint(r.FromPort)
-		if r.ToPort != r.FromPort {
-			ports = fmt.Sprintf("%d-%d", r.FromPort, r.ToPort)
-		}
-		service = fmt.Sprintf(" %s dport %s", r.Protocol, ports)
+		service = fmt.Sprintf(" %s dport %s", r.Protocol, portRange(r.FromPort, r.ToPort))
 	case "icmp":
 		service = " ip protocol icmp"
 	case "-1", "all":

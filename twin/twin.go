@@ -273,8 +273,9 @@ func (t *Twin) buildInstance(ctx context.Context, i int) error {
 }
 
 // linkInstance creates an instance's namespace (a fresh kernel state) with its address in its
-// subnet, a default route via the subnet's router address (subnet base + 1, as in AWS), the
-// router's side of the link, and a stand-in sshd on TCP 22.
+// subnet, a default route via the subnet's router address (subnet base + 1, as in AWS), its
+// network interface between it and the router (eni.go), the router's side of the link, and a
+// stand-in sshd on TCP 22.
 func (t *Twin) linkInstance(ctx context.Context, i int) error {
 	inst := t.topo.Instances[i]
 	s := t.subnetIndex(inst.Subnet)
@@ -287,7 +288,7 @@ func (t *Twin) linkInstance(ctx context.Context, i int) error {
 	if _, err := run(ctx, "ip", "netns", "add", ns); err != nil {
 		return err
 	}
-	if _, err := run(ctx, "ip", "link", "add", port, "netns", vpc, "type", "veth", "peer", "name", Interface, "netns", ns); err != nil {
+	if err := t.linkENI(ctx, i, gateway); err != nil {
 		return err
 	}
 	err := ipAll(ctx, []ipStep{
@@ -300,13 +301,6 @@ func (t *Twin) linkInstance(ctx context.Context, i int) error {
 		{vpc, []string{"route", "add", inst.PrivateIP.String() + "/32", "dev", port, "table", localTable}},
 	})
 	if err != nil {
-		return err
-	}
-	// proxy_arp: an instance ARPs for the other addresses of its subnet on its own link, and
-	// the router answers for them at once (no proxy_delay, up to 0.8 s by default), as AWS's
-	// fabric does, then delivers through the VPC's rules.
-	if err := sysctlIn(ctx, vpc, "net.ipv4.conf."+port+".rp_filter=0", "net.ipv4.conf."+port+".proxy_arp=1",
-		"net.ipv4.neigh."+port+".proxy_delay=0"); err != nil {
 		return err
 	}
 	if err := t.listen(ns, netip.AddrPortFrom(inst.PrivateIP, 22), serveSSH); err != nil {
@@ -370,5 +364,5 @@ func (t *Twin) Close() error {
 			errs = append(errs, err)
 		}
 	}
-	return errors.Join(errs...)
+	return errors.Join(append(errs, t.removeENIs())...)
 }
