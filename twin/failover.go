@@ -50,14 +50,17 @@ func PairChecks() []Check {
 		{Name: "pair: the active member loses its ruleset: failover, connections kept", OnPair: activeFault("nat_instance table deleted", rulesetDeleted)},
 		{Name: "pair: the members cannot hear each other: traffic flows, one owner in the end", OnPair: checkSplitBrain},
 		{Name: "pair: a member takes state sync from its peer only", OnPair: checkOnlyThePeerSyncs},
-		{Name: "negative control: with conntrackd stopped, established connections do not survive", OnPair: checkWithoutConntrackd},
+		{Name: "negative control: with conntrackd stopped, established connections do not survive; the new member resets none of them", OnPair: checkWithoutConntrackd},
+		{Name: "negative control: with the pair's old security group (tracked), flows where only the server speaks after a takeover are lost",
+			Change: withTrackedPairGroup, OnPair: checkTrackedGroupLosesFlows},
+		{Name: "pair: nothing from the internet reaches a member or the VPC unsolicited", OnPair: checkNothingUnsolicited},
 	}
 }
 
 // runOnPairs serves the flows' services on the internet host, boots every pair, then runs the
 // group's checks side by side, the k-th on the k-th pair.
 func (t *Twin) runOnPairs(ctx context.Context, checks []Check, group []int, errs []error) error {
-	if err := ipIn(ctx, t.internet(), "addr", "add", downloadHost.String()+"/32", "dev", "net0"); err != nil {
+	if err := ipBatch(ctx, t.internet(), "addr add "+downloadHost.String()+"/32 dev net0", "addr add "+pollHost.String()+"/32 dev net0"); err != nil {
 		return err
 	}
 	if err := t.listen(t.internet(), netip.AddrPortFrom(InternetHost, flowPort), serveEcho); err != nil {
@@ -75,6 +78,11 @@ func (t *Twin) runOnPairs(ctx context.Context, checks []Check, group []int, errs
 	}
 	defer udp.Close()
 	go serveUDPAddress(udp)
+	stopPushes, err := t.servePolls()
+	if err != nil {
+		return err
+	}
+	defer stopPushes()
 	if err := t.StartPairs(ctx); err != nil {
 		for _, p := range t.topo.Pairs {
 			err = t.withMemberLogs(p, err)
@@ -442,9 +450,14 @@ func (t *Twin) floatingHolders(ctx context.Context, p Pair) ([]string, error) {
 	return out, nil
 }
 
-// checkWithoutConntrackd is check 2 with the standby's conntrackd stopped: it must fail.
+// checkWithoutConntrackd is check 2 with the standby's conntrackd stopped: it must fail. The new
+// member then knows none of the flows, and must not reset them either (unsynced.go).
 func checkWithoutConntrackd(ctx context.Context, t *Twin, p Pair) error {
 	_, standby := t.active(p)
+	counter, err := t.countResets(ctx, p)
+	if err != nil {
+		return err
+	}
 	flows, err := t.OpenFlows(ctx, p, bulkFlows, idleFlows)
 	if err != nil {
 		return err
@@ -461,10 +474,16 @@ func checkWithoutConntrackd(ctx context.Context, t *Twin, p Pair) error {
 	}
 	_, _ = t.WaitOwner(ctx, p, standby, failoverLimit)
 	_ = flows.WaitProgress(ctx, flows.Progress(), 10*time.Second)
+	resets, err := counter.resets(ctx)
 	report := flows.Finish()
-	t.logf("flows without conntrackd: %s", report)
-	if report.Err() == nil {
+	t.logf("flows without conntrackd: %s; %d reset(s) from %s reached the internet", report, resets, p.ElasticIP)
+	switch {
+	case report.Err() == nil:
 		return errors.New("every connection survived without conntrackd: the survival check cannot fail")
+	case err != nil:
+		return err
+	case resets > 0:
+		return fmt.Errorf("%s reset %d packet(s) of flows it never synced, instead of dropping them", standby, resets)
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/netip"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,7 +17,8 @@ import (
 
 // The fault matrix's services, on ports the security groups let through (HTTPS, any UDP): the
 // internet host echoes TCP streams on flowPort and tells UDP senders their address on udpPort;
-// downloadHost sends on flowPort a pseudo-random stream, seeded by the byte the client sends.
+// downloadHost sends on flowPort a pseudo-random stream, seeded by the byte the client sends;
+// pollHost speaks only when the check says so (serverspeaks.go).
 const (
 	flowPort = 443
 	udpPort  = 7
@@ -24,12 +26,18 @@ const (
 
 var downloadHost = netip.MustParseAddr("198.51.100.11")
 
-// flowChunk is what a flow sends at a time; flowPatience bounds how long a flow waits for its
+// flowChunk is what a flow sends at a time; flowPatience bounds how long a busy flow waits for its
 // echo: more than failoverLimit, since TCP's retransmission backoff (doubling from 200 ms) can
 // add as much again as the stall lasted. A survivor waits far less; only a broken flow waits it out.
+// A quiet flow's exchange after the fault starts once the identity is whole, with nothing in
+// backoff: a survivor answers at once, and failoverLimit is never reached on a healthy run.
+// downloadEvery paces the download service: its clients read faster than it sends, so that they
+// never wait for window space and send nothing but the ACKs of what they receive.
 const (
-	flowChunk    = 4096
-	flowPatience = 2 * failoverLimit
+	flowChunk     = 4096
+	flowPatience  = 2 * failoverLimit
+	quietPatience = failoverLimit
+	downloadEvery = 10 * time.Millisecond
 )
 
 // serveEach serves every connection of l with handle, each in its own goroutine, and closes it.
@@ -51,12 +59,20 @@ func serveEcho(l net.Listener) {
 	serveEach(l, func(c net.Conn) { _, _ = io.Copy(c, c) })
 }
 
-// serveDownload sends each client the stream of its seed until the client goes away.
+// serveDownload sends each client the stream of its seed, a chunk every downloadEvery, until the
+// client goes away.
 func serveDownload(l net.Listener) {
 	serveEach(l, func(c net.Conn) {
 		seed := make([]byte, 1)
-		if _, err := io.ReadFull(c, seed); err == nil {
-			_, _ = io.Copy(c, rand.NewChaCha8([32]byte{seed[0]}))
+		if _, err := io.ReadFull(c, seed); err != nil {
+			return
+		}
+		stream := rand.NewChaCha8([32]byte{seed[0]})
+		for {
+			if _, err := io.CopyN(c, stream, flowChunk); err != nil {
+				return
+			}
+			time.Sleep(downloadEvery)
 		}
 	})
 }
@@ -74,26 +90,46 @@ func serveUDPAddress(c net.PacketConn) {
 	}
 }
 
+// Flow kinds: who speaks, and when. A takeover must keep every kind, those where only the server
+// speaks after it included (on AWS their packets reach the new member's interface first).
+const (
+	kindUpload   = "upload"    // the client sends all the time and reads its bytes echoed back
+	kindDownload = "download"  // the server sends all the time; the client sends one byte, then only ACKs
+	kindIdle     = "idle"      // one exchange before the fault and one after, the client speaking first
+	kindLongPoll = "long poll" // the client asks before the fault; the server answers only after it
+	kindUDP      = "udp"       // the client asks, the server answers with the mapping it saw; again after
+	kindUDPPush  = "udp push"  // the client asks once; the server keeps sending to the mapping
+)
+
+// flowKinds lists the kinds in the order reports show them.
+var flowKinds = []string{kindUpload, kindDownload, kindIdle, kindLongPoll, kindUDP, kindUDPPush}
+
+// busy reports whether a kind carries data all the time (a goroutine keeps it going).
+func busy(kind string) bool { return kind == kindUpload || kind == kindDownload || kind == kindUDPPush }
+
 // Flow is one established connection from a private instance to the internet host.
 type Flow struct {
 	From string
-	Kind string // "bulk" (sends all the time), "download" (receives all the time), "idle" (once before, once after), "udp"
+	Kind string
 	conn net.Conn
 	rng  *rand.ChaCha8
+	// token names a long poll or UDP push to the internet host's side (serverspeaks.go).
+	token uint64
 
 	Sent, Intact atomic.Int64 // bytes sent, bytes received back intact
-	broken       atomic.Bool  // a bulk flow stopped on an error
-	Mappings     []string     // udp: the address the internet saw, per exchange
+	broken       atomic.Bool  // a busy flow stopped on an error
+	Mappings     []string     // udp, udp push: the address the internet saw, per exchange
 	Err          error
 }
 
-// exchange sends one chunk of the flow's pseudo-random stream and checks the echo byte for byte;
-// a download only receives the next chunk of its stream and checks it.
-func (f *Flow) exchange() error {
+// exchange moves one chunk of the flow's pseudo-random stream and checks it byte for byte, within
+// patience: an upload or idle flow sends it and reads the echo; a download or long poll only reads
+// it.
+func (f *Flow) exchange(patience time.Duration) error {
 	want := make([]byte, flowChunk)
 	_, _ = f.rng.Read(want)
-	_ = f.conn.SetDeadline(time.Now().Add(flowPatience))
-	if f.Kind != "download" {
+	_ = f.conn.SetDeadline(time.Now().Add(patience))
+	if f.Kind == kindUpload || f.Kind == kindIdle {
 		if _, err := f.conn.Write(want); err != nil {
 			return fmt.Errorf("write: %w", err)
 		}
@@ -115,7 +151,7 @@ func (f *Flow) udpExchange() error {
 	buf := make([]byte, 64)
 	for range 10 { // a datagram may be lost; the mapping is what counts
 		_ = f.conn.SetDeadline(time.Now().Add(500 * time.Millisecond))
-		if _, err := f.conn.Write([]byte("where am I")); err != nil {
+		if _, err := f.conn.Write(f.udpRequest()); err != nil {
 			return err
 		}
 		n, err := f.conn.Read(buf)
@@ -127,44 +163,75 @@ func (f *Flow) udpExchange() error {
 	return errors.New("no UDP answer in 10 tries")
 }
 
-// FlowSet keeps flows busy until Stop.
+// step is one turn of a busy flow's goroutine.
+func (f *Flow) step() error {
+	if f.Kind == kindUDPPush {
+		return f.pushed()
+	}
+	return f.exchange(flowPatience)
+}
+
+// last is a quiet flow's exchange after the fault: the client speaks again (idle, udp), or the
+// internet host answers what it was asked before (long poll).
+func (f *Flow) last() error {
+	switch f.Kind {
+	case kindUDP:
+		if err := f.udpExchange(); err != nil {
+			return err
+		}
+		if f.Mappings[0] != f.Mappings[len(f.Mappings)-1] {
+			return fmt.Errorf("UDP mapping changed from %s to %s", f.Mappings[0], f.Mappings[len(f.Mappings)-1])
+		}
+		return nil
+	case kindLongPoll:
+		answerNow(f.token)
+	}
+	return f.exchange(quietPatience)
+}
+
+// FlowSet keeps flows busy until Finish.
 type FlowSet struct {
 	Flows []*Flow
 	stop  chan struct{}
 	wg    sync.WaitGroup
+	// after is what the busy flows had received when WaitProgress was last asked for more: each
+	// must have received more by Finish.
+	after map[*Flow]int64
 }
 
-// OpenFlows opens from the private instances p serves (round robin) bulk TCP flows (half uploads echoed
-// back, half downloads) and idle ones to the internet host, and one UDP flow each; every flow
-// makes one exchange before it returns.
+// OpenFlows opens from the private instances p serves (round robin) busy TCP flows (half uploads
+// echoed back, half downloads) and quiet ones (half idle, half long polls) to the internet host,
+// and per private instance a UDP flow the client speaks in and one the server pushes to; every
+// flow has spoken once before it returns.
 func (t *Twin) OpenFlows(ctx context.Context, p Pair, bulk, idle int) (*FlowSet, error) {
 	privates := t.servedBy(p)
 	set := &FlowSet{stop: make(chan struct{})}
-	for i := range bulk + idle + len(privates) {
-		f := &Flow{From: privates[i%len(privates)].Name, Kind: "bulk", rng: rand.NewChaCha8([32]byte{byte(i)})}
-		to := InternetHost
+	for i := range bulk + idle + 2*len(privates) {
+		f := &Flow{From: privates[i%len(privates)].Name, Kind: kindUpload, rng: rand.NewChaCha8([32]byte{byte(i)})}
 		var err error
 		switch {
 		case i >= bulk+idle:
-			f.Kind, f.From = "udp", privates[i-bulk-idle].Name
-			err = inNamespace(t.Namespace(f.From), func() (err error) {
-				f.conn, err = net.Dial("udp4", netip.AddrPortFrom(InternetHost, udpPort).String())
-				return err
-			})
-			if err == nil {
-				err = f.udpExchange()
+			f.Kind, f.From = kindUDP, privates[(i-bulk-idle)/2].Name
+			if (i-bulk-idle)%2 == 1 {
+				f.Kind = kindUDPPush
 			}
+			err = t.openUDP(f)
+		case i >= bulk && (i-bulk)%2 == 1:
+			f.Kind = kindLongPoll
+			err = t.openLongPoll(f)
 		default:
-			if i >= bulk {
-				f.Kind = "idle"
-			} else if i%2 == 1 {
-				f.Kind, to = "download", downloadHost
+			to := InternetHost
+			switch {
+			case i >= bulk:
+				f.Kind = kindIdle
+			case i%2 == 1:
+				f.Kind, to = kindDownload, downloadHost
 			}
-			if f.conn, err = t.dialWithin(f.From, netip.Addr{}, netip.AddrPortFrom(to, flowPort), flowPatience); err == nil && f.Kind == "download" {
+			if f.conn, err = t.dialWithin(f.From, netip.Addr{}, netip.AddrPortFrom(to, flowPort), flowPatience); err == nil && f.Kind == kindDownload {
 				_, err = f.conn.Write([]byte{byte(i)})
 			}
 			if err == nil {
-				err = f.exchange()
+				err = f.exchange(flowPatience)
 			}
 		}
 		if err != nil {
@@ -174,28 +241,41 @@ func (t *Twin) OpenFlows(ctx context.Context, p Pair, bulk, idle int) (*FlowSet,
 		set.Flows = append(set.Flows, f)
 	}
 	for _, f := range set.Flows {
-		if f.Kind == "bulk" || f.Kind == "download" {
-			set.wg.Go(func() {
-				for {
-					select {
-					case <-set.stop:
-						return
-					case <-time.After(10 * time.Millisecond):
-					}
-					if f.Err = f.exchange(); f.Err != nil {
-						f.broken.Store(true)
-						return
-					}
-				}
-			})
+		if busy(f.Kind) {
+			set.wg.Go(func() { set.keepBusy(f) })
 		}
 	}
-	t.logf("opened %d bulk (half downloads from %s) and %d idle TCP flows to %s:%d, and %d UDP flow(s)",
-		bulk, downloadHost, idle, InternetHost, flowPort, len(privates))
+	t.logf("opened %d busy TCP flows (half uploads to %s, half downloads from %s), %d quiet ones (half idle, half long polls to %s) on port %d, and per private instance a UDP flow to %s and one %s pushes to (%d)",
+		bulk, InternetHost, downloadHost, idle, pollHost, flowPort, InternetHost, pollHost, len(privates))
 	return set, nil
 }
 
-// Progress is what every bulk flow has had echoed so far.
+// keepBusy runs a busy flow until Finish: an upload sends every 10 ms, the others read what comes.
+// An error is the flow's, unless Finish interrupted it.
+func (s *FlowSet) keepBusy(f *Flow) {
+	pause := time.Duration(0)
+	if f.Kind == kindUpload {
+		pause = 10 * time.Millisecond
+	}
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-time.After(pause):
+		}
+		if err := f.step(); err != nil {
+			select {
+			case <-s.stop:
+			default:
+				f.Err = err
+				f.broken.Store(true)
+			}
+			return
+		}
+	}
+}
+
+// Progress is what every busy flow has received intact so far.
 func (s *FlowSet) Progress() map[*Flow]int64 {
 	out := map[*Flow]int64{}
 	for _, f := range s.Flows {
@@ -204,12 +284,13 @@ func (s *FlowSet) Progress() map[*Flow]int64 {
 	return out
 }
 
-// WaitProgress waits until every bulk flow still alive has had more echoed than in since,
-// at most limit.
+// WaitProgress waits until every busy flow still alive has received more than in since, at most
+// limit; Finish then counts a busy flow that has not as lost.
 func (s *FlowSet) WaitProgress(ctx context.Context, since map[*Flow]int64, limit time.Duration) error {
+	s.after = since
 	return poll(ctx, limit, func() bool {
 		for _, f := range s.Flows {
-			if (f.Kind == "bulk" || f.Kind == "download") && f.Intact.Load() <= since[f] && !f.broken.Load() {
+			if busy(f.Kind) && f.Intact.Load() <= since[f] && !f.broken.Load() {
 				return false
 			}
 		}
@@ -217,29 +298,39 @@ func (s *FlowSet) WaitProgress(ctx context.Context, since map[*Flow]int64, limit
 	})
 }
 
-// Finish stops the bulk flows, makes the idle and UDP flows exchange once more, and closes
-// everything. It returns what survived.
+// Finish stops the busy flows, gives every quiet flow its exchange after the fault (all at once:
+// a lost one waits quietPatience), and closes everything. It returns what survived.
 func (s *FlowSet) Finish() FlowReport {
 	close(s.stop)
-	s.wg.Wait()
-	var r FlowReport
+	var quiet sync.WaitGroup
 	for _, f := range s.Flows {
-		switch f.Kind {
-		case "idle":
-			f.Err = f.exchange()
-		case "udp":
-			if f.Err = f.udpExchange(); f.Err == nil && f.Mappings[0] != f.Mappings[len(f.Mappings)-1] {
-				f.Err = fmt.Errorf("UDP mapping changed from %s to %s", f.Mappings[0], f.Mappings[len(f.Mappings)-1])
-			}
+		if busy(f.Kind) {
+			_ = f.conn.SetDeadline(time.Now()) // a busy flow is judged by what it received
+		} else {
+			quiet.Go(func() { f.Err = f.last() })
 		}
+	}
+	s.wg.Wait()
+	quiet.Wait()
+	for f, since := range s.after {
+		if busy(f.Kind) && f.Err == nil && f.Intact.Load() <= since {
+			f.Err = fmt.Errorf("received nothing more after the fault (%d bytes before)", since)
+		}
+	}
+	r := FlowReport{ByKind: map[string][2]int{}}
+	for _, f := range s.Flows {
 		r.Total++
+		count := r.ByKind[f.Kind]
+		count[1]++
 		if f.Err == nil {
 			r.Survived++
+			count[0]++
 		} else {
 			r.Failures = append(r.Failures, fmt.Sprintf("%s flow from %s: %v", f.Kind, f.From, f.Err))
 		}
+		r.ByKind[f.Kind] = count
 		r.BytesIntact += f.Intact.Load()
-		if f.Kind == "bulk" || f.Kind == "idle" {
+		if f.Kind == kindUpload || f.Kind == kindIdle {
 			r.BytesLost += f.Sent.Load() - f.Intact.Load()
 		}
 	}
@@ -247,26 +338,34 @@ func (s *FlowSet) Finish() FlowReport {
 	return r
 }
 
-// Close closes every flow's socket.
+// Close closes every flow's socket and releases what the internet host holds for them.
 func (s *FlowSet) Close() {
 	for _, f := range s.Flows {
 		if f.conn != nil {
 			f.conn.Close()
 		}
+		release(f.token)
 	}
 }
 
 // FlowReport says how the flows came through. BytesLost counts what uploads sent and never got
-// back; a download that breaks shows as a failed flow (what it missed is unknown).
+// back; a flow that only receives and breaks shows as a failed flow (what it missed is unknown).
 type FlowReport struct {
 	Total, Survived        int
+	ByKind                 map[string][2]int // survived, total
 	BytesLost, BytesIntact int64
 	Failures               []string
 }
 
 func (r FlowReport) String() string {
-	return fmt.Sprintf("%d of %d flows survived (%.0f %%), %d bytes received intact, %d bytes lost",
-		r.Survived, r.Total, 100*float64(r.Survived)/float64(max(r.Total, 1)), r.BytesIntact, r.BytesLost)
+	var kinds []string
+	for _, k := range flowKinds {
+		if c, ok := r.ByKind[k]; ok {
+			kinds = append(kinds, fmt.Sprintf("%s %d/%d", k, c[0], c[1]))
+		}
+	}
+	return fmt.Sprintf("%d of %d flows survived (%.0f %%: %s), %d bytes received intact, %d bytes lost",
+		r.Survived, r.Total, 100*float64(r.Survived)/float64(max(r.Total, 1)), strings.Join(kinds, ", "), r.BytesIntact, r.BytesLost)
 }
 
 // Err fails unless every flow survived with nothing lost.

@@ -263,13 +263,13 @@ func RunChecks(ctx context.Context, lab Lab, checks []Check) []Result {
 	return results
 }
 
-// groupChecks says which checks share a twin: each Run check alone, OnPair checks as many at a
-// time as the topology has pairs.
+// groupChecks says which checks share a twin: each Run check alone, and each check that changes
+// the topology; other OnPair checks as many at a time as the topology has pairs.
 func groupChecks(checks []Check, pairs int) [][]int {
 	var groups [][]int
 	var shared []int
 	for i, c := range checks {
-		if c.OnPair == nil || pairs == 0 {
+		if c.OnPair == nil || pairs == 0 || c.Change != nil {
 			groups = append(groups, []int{i})
 			continue
 		}

@@ -125,9 +125,10 @@ func (t *Twin) dial(from string, source netip.Addr, to netip.AddrPort) (net.Conn
 }
 
 // dialWithin is dial with its own limit (e.g. the fault matrix's flows, opened before any fault:
-// a slow machine must not fail them).
+// a slow machine must not fail them). No keepalive probes: a flow sends only what its kind does
+// (Go sends one after 15 s idle by default, which would speak for a client that stays silent).
 func (t *Twin) dialWithin(from string, source netip.Addr, to netip.AddrPort, limit time.Duration) (net.Conn, error) {
-	dialer := net.Dialer{Timeout: limit}
+	dialer := net.Dialer{Timeout: limit, KeepAlive: -1}
 	if source.IsValid() {
 		dialer.LocalAddr = &net.TCPAddr{IP: source.AsSlice()}
 	}
