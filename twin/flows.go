@@ -284,13 +284,18 @@ func (s *FlowSet) Progress() map[*Flow]int64 {
 	return out
 }
 
-// WaitProgress waits until every busy flow still alive has received more than in since, at most
+// WaitProgress waits until every busy flow still alive has received more than in since, and more
+// than when it is called (a flow may still have moved between a snapshot and the fault), at most
 // limit; Finish then counts a busy flow that has not as lost.
 func (s *FlowSet) WaitProgress(ctx context.Context, since map[*Flow]int64, limit time.Duration) error {
-	s.after = since
+	after := s.Progress()
+	for f, n := range since {
+		after[f] = max(after[f], n)
+	}
+	s.after = after
 	return poll(ctx, limit, func() bool {
 		for _, f := range s.Flows {
-			if busy(f.Kind) && f.Intact.Load() <= since[f] && !f.broken.Load() {
+			if busy(f.Kind) && f.Intact.Load() <= after[f] && !f.broken.Load() {
 				return false
 			}
 		}
