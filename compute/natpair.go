@@ -175,6 +175,7 @@ func NewNatPair(ctx *pulumi.Context, name string, args *NatPairArgs, opts ...pul
 			PeerIP:          members[1-i].ip,
 			StartsActive:    i == 0,
 			VirtualRouterID: args.VirtualRouterId,
+			SSHAllowedCidrs: args.SshAllowedCidrs,
 		}
 		// Gzipped: the member's files are larger than the 16 KB EC2 takes raw; cloud-init unpacks them.
 		userData := pulumi.All(m.eni.ID(), floating.AllocationId, routeTables).ApplyT(func(ids []any) (string, error) {
@@ -258,19 +259,15 @@ func NewNatPair(ctx *pulumi.Context, name string, args *NatPairArgs, opts ...pul
 	return n, nil
 }
 
-// newPairSecurityGroup is a NAT's security group plus what the members say to each other,
-// allowed by group, never by address.
+// newPairSecurityGroup is the members' group: TCP and UDP untracked (pairRules), ICMP as a NAT's,
+// and VRRP between the members, allowed by group, never by address.
 func newPairSecurityGroup(ctx *pulumi.Context, name string, args *NatPairArgs, parent pulumi.ResourceOption) (*ec2.SecurityGroup, error) {
-	inbound, outbound := natRules(args.VpcCidr, args.SshAllowedCidrs)
-	peers := []rule{
-		{description: "VRRP between the pair members (keepalived)", protocol: vrrpProtocol, from: 0, to: 0, self: true},
-		{description: "conntrackd state sync between the pair members", protocol: "udp", from: NatPairSyncPort, to: NatPairSyncPort, self: true},
-	}
+	inbound, outbound := pairRules(args.VpcCidr)
 	sg, err := ec2.NewSecurityGroup(ctx, name, &ec2.SecurityGroupArgs{
 		VpcId:       args.VpcId,
-		Description: pulumi.String("NAT pair: forwards web, UDP and ICMP from the VPC to the internet; VRRP and state sync between its members"),
-		Ingress:     ingress(append(inbound, peers...)),
-		Egress:      egress(append(outbound, peers...)),
+		Description: pulumi.String("NAT pair: TCP and UDP untracked, filtered statefully by the members themselves; ICMP from the VPC; VRRP between its members"),
+		Ingress:     ingress(inbound),
+		Egress:      egress(outbound),
 		Tags:        pulumi.StringMap{"Name": pulumi.String(name)},
 	}, parent)
 	if err != nil {

@@ -21,6 +21,7 @@ type NatPairMember struct {
 	RouteTableIDs   []string // private route tables this NAT serves
 	StartsActive    bool     // higher VRRP priority: takes the identity on a fresh pair
 	VirtualRouterID int      // VRRP VRID, unique per pair in the VPC (1 + NAT index)
+	SSHAllowedCidrs []string // may reach the member on TCP 22 (its own firewall: pairRules)
 }
 
 // The member's files, as installed. Tests and the network twin run these very bytes.
@@ -88,8 +89,9 @@ NAT_ROUTE_TABLE_IDS="%s"
 NAT_RUN_DIR=%s
 NAT_CONNTRACKD_CONF=%s
 NAT_SYNC_PORT=%d
+NAT_SSH_CIDRS="%s"
 `, m.Region, m.VpcCidr, m.FloatingIP, m.SubnetPrefixLen, m.SelfIP, m.PeerIP, m.SelfENI, m.AllocationID,
-		strings.Join(m.RouteTableIDs, " "), NatPairRunDir, NatPairConntrackdPath, NatPairSyncPort)
+		strings.Join(m.RouteTableIDs, " "), NatPairRunDir, NatPairConntrackdPath, NatPairSyncPort, strings.Join(m.SSHAllowedCidrs, " "))
 }
 
 func renderPairTemplate(text string, m NatPairMember) string {

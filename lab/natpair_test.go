@@ -35,6 +35,18 @@ func childrenOf(g *mockgraph.Graph, component mockgraph.Resource) []mockgraph.Re
 	return out
 }
 
+// envValue reads one setting of a member's settings file.
+func envValue(t *testing.T, instance mockgraph.Resource, key string) string {
+	t.Helper()
+	for line := range strings.Lines(memberEnv(t, instance)) {
+		if value, ok := strings.CutPrefix(strings.TrimSpace(line), key+"="); ok {
+			return value
+		}
+	}
+	t.Fatalf("%s's settings lack %s", instance.Name, key)
+	return ""
+}
+
 // memberEnv reads the settings file a member's user data installs.
 func memberEnv(t *testing.T, instance mockgraph.Resource) string {
 	t.Helper()
@@ -232,14 +244,14 @@ func TestNatPairMembersTalkByGroupOnly(t *testing.T) {
 			peer = append(peer, fmt.Sprintf("%s %s %d-%d", r.direction, r.protocol, r.from, r.to))
 			continue
 		}
-		// The forwarding rules' UDP 0-65535 also covers the sync port: a security group cannot
-		// tell forwarded traffic from traffic to the member (README "NAT pairs").
+		// The untracked UDP 0-65535 also covers the sync port: a security group cannot tell
+		// forwarded traffic from traffic to the member, so each member takes sync from its peer only.
 		if r.protocol == "112" || (r.from == compute.NatPairSyncPort && r.to == compute.NatPairSyncPort) {
 			t.Errorf("rule %s opens VRRP or the sync port other than member to member", r)
 		}
 	}
 	slices.Sort(peer)
-	want := []string{"egress 112 0-0", "egress udp 3780-3780", "ingress 112 0-0", "ingress udp 3780-3780"}
+	want := []string{"egress 112 0-0", "ingress 112 0-0"}
 	if !slices.Equal(peer, want) {
 		t.Errorf("member-to-member rules %v, want %v", peer, want)
 	}

@@ -18,6 +18,8 @@ type sgRule struct {
 	protocol    property.Value
 	cidrs       []property.Value // IPv4 and IPv6
 	description property.Value
+	// pairUntracked: a NAT pair's untracked TCP or UDP from anywhere (untrackedPairIngress).
+	pairUntracked bool
 }
 
 // toOrFrom says which way the rule's addresses are: "from" for ingress, "to" for egress.
@@ -35,6 +37,10 @@ func rulesOf(r policyx.AnalyzerResource) []sgRule {
 	switch r.Type {
 	case typeSecurityGroup, typeDefaultSecurityGroup:
 		var rules []sgRule
+		var pairUntracked map[int]bool
+		if r.Type == typeSecurityGroup {
+			pairUntracked = untrackedPairIngress(props)
+		}
 		for _, direction := range []string{"ingress", "egress"} {
 			list := props.Get(direction)
 			if !list.IsArray() {
@@ -46,11 +52,12 @@ func rulesOf(r policyx.AnalyzerResource) []sgRule {
 				}
 				m := item.AsMap()
 				rules = append(rules, sgRule{
-					where:       fmt.Sprintf("%s %s[%d]", r.Name, direction, i),
-					ingress:     direction == "ingress",
-					protocol:    m.Get("protocol"),
-					cidrs:       append(values(m.Get("cidrBlocks")), values(m.Get("ipv6CidrBlocks"))...),
-					description: m.Get("description"),
+					where:         fmt.Sprintf("%s %s[%d]", r.Name, direction, i),
+					ingress:       direction == "ingress",
+					protocol:      m.Get("protocol"),
+					cidrs:         append(values(m.Get("cidrBlocks")), values(m.Get("ipv6CidrBlocks"))...),
+					description:   m.Get("description"),
+					pairUntracked: direction == "ingress" && pairUntracked[i],
 				})
 			}
 		}
@@ -100,7 +107,7 @@ func eachRule(check func(sgRule) []string) func(context.Context, policyx.Resourc
 }
 
 func noIngressFromAnywhere(rule sgRule) []string {
-	if !rule.ingress {
+	if !rule.ingress || rule.pairUntracked {
 		return nil
 	}
 	var problems []string

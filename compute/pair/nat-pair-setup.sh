@@ -29,21 +29,54 @@ flush chain ip nat_instance postrouting
 add rule ip nat_instance postrouting oifname "$iface" ip saddr $NAT_VPC_CIDR ip saddr != $NAT_SELF_IP ip daddr != $NAT_VPC_CIDR snat to $NAT_FLOATING_IP
 NFT
 
-# A reply of a flow this member translated that reaches this host still addressed to the floating
-# address was not translated back: the nat ruleset is gone (the kernel stops translating at once).
-# Drop it rather than let this host answer with a reset: the flow carries on on the other member
-# after the failover the health check brings. A table of its own, so that it outlives nat_instance.
-# VRRP and state sync are taken from the peer only: the security group lets the whole VPC send
-# UDP to a NAT (to be forwarded), and cannot tell the sync port apart.
+# The members' security group lets TCP and UDP through untracked (EC2 tracks flows per interface,
+# and a member taking over would drop the server's packets of flows set up through the other one:
+# docs/nat-pairs.md), so this table is the NAT's security group, stateful, on the member itself:
+# what the group allowed before (forward web, UDP and ICMP from the VPC to the internet; SSH from
+# the allowed networks; VRRP from the peer; out: web, UDP, ICMP, SSH into the VPC), replies of
+# flows this member tracks (synced ones included), and nothing else. Everything else is dropped,
+# never rejected: nothing answers a probe. A flow this member does not know (not synced yet) is
+# not reset either: the server's packets are new from outside and dropped, while the client's
+# are taken up mid-stream (Linux's loose TCP tracking) and translated to the same port again.
+# A table of its own, so that it outlives nat_instance.
+# - A reply of a flow this member translated that reaches this host still addressed to the
+#   floating address was not translated back: the nat ruleset is gone (the kernel stops
+#   translating at once). Drop it rather than let this host answer with a reset: the flow carries
+#   on on the other member after the failover the health check brings.
+# - VRRP and state sync are taken from the peer only: UDP from the VPC is forwarded, and the
+#   sync port cannot be told apart by anything but the sender.
+ssh_rule=
+[ -z "${NAT_SSH_CIDRS:-}" ] || ssh_rule="ip saddr { ${NAT_SSH_CIDRS// /, } } tcp dport 22 accept"
 nft -f - <<NFT || fail "nft rejected the nat_pair table"
 table ip nat_pair
 delete table ip nat_pair
 table ip nat_pair {
 	chain input {
-		type filter hook input priority filter; policy accept;
+		type filter hook input priority filter; policy drop;
+		iif lo accept
 		ip daddr $NAT_FLOATING_IP ct status snat drop
+		ct state established,related accept
 		ip protocol 112 ip saddr != $NAT_PEER_IP drop
 		udp dport $NAT_SYNC_PORT ip saddr != $NAT_PEER_IP counter drop
+		ip protocol 112 accept
+		ip saddr $NAT_VPC_CIDR tcp dport { 80, 443 } accept
+		ip saddr $NAT_VPC_CIDR meta l4proto { udp, icmp } accept
+		$ssh_rule
+	}
+	chain forward {
+		type filter hook forward priority filter; policy drop;
+		ct state established,related accept
+		ip saddr $NAT_VPC_CIDR ip daddr != $NAT_VPC_CIDR tcp dport { 80, 443 } accept
+		ip saddr $NAT_VPC_CIDR ip daddr != $NAT_VPC_CIDR meta l4proto { udp, icmp } accept
+	}
+	chain output {
+		type filter hook output priority filter; policy drop;
+		oif lo accept
+		ct state established,related accept
+		ip daddr $NAT_PEER_IP ip protocol 112 accept
+		tcp dport { 80, 443 } accept
+		meta l4proto { udp, icmp } accept
+		ip daddr $NAT_VPC_CIDR tcp dport 22 accept
 	}
 }
 NFT
