@@ -31,13 +31,16 @@ var downloadHost = netip.MustParseAddr("198.51.100.11")
 // add as much again as the stall lasted. A survivor waits far less; only a broken flow waits it out.
 // A quiet flow's exchange after the fault starts once the identity is whole, with nothing in
 // backoff: a survivor answers at once, and failoverLimit is never reached on a healthy run.
-// downloadEvery paces the download service: its clients read faster than it sends, so that they
-// never wait for window space and send nothing but the ACKs of what they receive.
+// flowPace is how often a busy flow moves a chunk: often enough that every flow has data moving
+// through a takeover, which lasts seconds, and no more (each chunk crosses a dozen namespaces, and
+// every check of the machine has flows). The download service sends at that pace while its
+// clients read as fast as they can, so that they never wait for window space and send nothing but
+// the ACKs of what they receive.
 const (
 	flowChunk     = 4096
 	flowPatience  = 2 * failoverLimit
 	quietPatience = failoverLimit
-	downloadEvery = 10 * time.Millisecond
+	flowPace      = 50 * time.Millisecond
 )
 
 // serveEach serves every connection of l with handle, each in its own goroutine, and closes it.
@@ -59,7 +62,7 @@ func serveEcho(l net.Listener) {
 	serveEach(l, func(c net.Conn) { _, _ = io.Copy(c, c) })
 }
 
-// serveDownload sends each client the stream of its seed, a chunk every downloadEvery, until the
+// serveDownload sends each client the stream of its seed, a chunk every flowPace, until the
 // client goes away.
 func serveDownload(l net.Listener) {
 	serveEach(l, func(c net.Conn) {
@@ -72,7 +75,7 @@ func serveDownload(l net.Listener) {
 			if _, err := io.CopyN(c, stream, flowChunk); err != nil {
 				return
 			}
-			time.Sleep(downloadEvery)
+			time.Sleep(flowPace)
 		}
 	})
 }
@@ -250,12 +253,12 @@ func (t *Twin) OpenFlows(ctx context.Context, p Pair, bulk, idle int) (*FlowSet,
 	return set, nil
 }
 
-// keepBusy runs a busy flow until Finish: an upload sends every 10 ms, the others read what comes.
-// An error is the flow's, unless Finish interrupted it.
+// keepBusy runs a busy flow until Finish: an upload sends every flowPace, the others read what
+// comes. An error is the flow's, unless Finish interrupted it.
 func (s *FlowSet) keepBusy(f *Flow) {
 	pause := time.Duration(0)
 	if f.Kind == kindUpload {
-		pause = 10 * time.Millisecond
+		pause = flowPace
 	}
 	for {
 		select {
@@ -304,13 +307,20 @@ func (s *FlowSet) WaitProgress(ctx context.Context, since map[*Flow]int64, limit
 }
 
 // Finish stops the busy flows, gives every quiet flow its exchange after the fault (all at once:
-// a lost one waits quietPatience), and closes everything. It returns what survived.
+// a lost one waits quietPatience, as does a lost upload), and closes everything. It returns what
+// survived.
 func (s *FlowSet) Finish() FlowReport {
 	close(s.stop)
 	var quiet sync.WaitGroup
 	for _, f := range s.Flows {
 		if busy(f.Kind) {
-			_ = f.conn.SetDeadline(time.Now()) // a busy flow is judged by what it received
+			// A busy flow is judged by what it received; an upload first gets its echo back (a
+			// live one at once), or what it sent would count as lost.
+			limit := time.Now()
+			if f.Kind == kindUpload {
+				limit = limit.Add(quietPatience)
+			}
+			_ = f.conn.SetDeadline(limit)
 		} else {
 			quiet.Go(func() { f.Err = f.last() })
 		}

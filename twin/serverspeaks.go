@@ -20,9 +20,6 @@ import (
 // run in this process: the flow's token names it to the internet host's side.
 var pollHost = netip.MustParseAddr("198.51.100.12")
 
-// pushEvery is how often the internet host pushes a datagram to a UDP mapping.
-const pushEvery = 20 * time.Millisecond
-
 // serverHooks holds, per flow token, what the internet host does when the flow asks: answer the
 // long poll, or stop pushing.
 var serverHooks sync.Map // uint64 -> func()
@@ -62,7 +59,7 @@ func serveLongPoll(l net.Listener) {
 }
 
 // serveUDPPush starts, for each token it receives, pushing the address it came from back to it
-// every pushEvery, until asked to stop (release) or the socket closes.
+// every flowPace, until asked to stop (release) or the socket closes.
 func serveUDPPush(c net.PacketConn) {
 	buf := make([]byte, 64)
 	for {
@@ -86,7 +83,7 @@ func serveUDPPush(c net.PacketConn) {
 				select {
 				case <-stop:
 					return
-				case <-time.After(pushEvery):
+				case <-time.After(flowPace):
 				}
 			}
 		}()
