@@ -187,7 +187,7 @@ func (f *Flow) last() error {
 		}
 		return nil
 	case kindLongPoll:
-		answerNow(f.token)
+		callServer(f.token)
 	}
 	return f.exchange(quietPatience)
 }
@@ -238,6 +238,7 @@ func (t *Twin) OpenFlows(ctx context.Context, p Pair, bulk, idle int) (*FlowSet,
 			}
 		}
 		if err != nil {
+			set.Flows = append(set.Flows, f)
 			set.Close()
 			return nil, fmt.Errorf("flow %d (%s from %s): %w", i, f.Kind, f.From, err)
 		}
@@ -359,7 +360,7 @@ func (s *FlowSet) Close() {
 		if f.conn != nil {
 			f.conn.Close()
 		}
-		release(f.token)
+		callServer(f.token)
 	}
 }
 

@@ -24,15 +24,13 @@ var pollHost = netip.MustParseAddr("198.51.100.12")
 // long poll, or stop pushing.
 var serverHooks sync.Map // uint64 -> func()
 
-// answerNow makes the internet host answer a long poll (or stop a push).
-func answerNow(token uint64) {
+// callServer runs, once, what the internet host holds for a flow: it answers the long poll, or
+// stops the push.
+func callServer(token uint64) {
 	if hook, ok := serverHooks.LoadAndDelete(token); ok {
 		hook.(func())()
 	}
 }
-
-// release frees what the internet host holds for a flow that is closing.
-func release(token uint64) { answerNow(token) }
 
 func newToken() uint64 { return rand.Uint64() | 1 } // never 0, the token of flows without one
 
@@ -42,7 +40,7 @@ func tokenSeed(token uint64) [32]byte {
 	return seed
 }
 
-// serveLongPoll reads each client's token and, once asked (answerNow), sends it one chunk of the
+// serveLongPoll reads each client's token and, once asked (callServer), sends it one chunk of the
 // pseudo-random stream its token seeds.
 func serveLongPoll(l net.Listener) {
 	serveEach(l, func(c net.Conn) {
@@ -51,15 +49,14 @@ func serveLongPoll(l net.Listener) {
 			return
 		}
 		asked := make(chan struct{})
-		var once sync.Once
-		serverHooks.Store(binary.BigEndian.Uint64(token[:]), func() { once.Do(func() { close(asked) }) })
+		serverHooks.Store(binary.BigEndian.Uint64(token[:]), func() { close(asked) })
 		<-asked
 		_, _ = io.CopyN(c, rand.NewChaCha8(tokenSeed(binary.BigEndian.Uint64(token[:]))), flowChunk)
 	})
 }
 
 // serveUDPPush starts, for each token it receives, pushing the address it came from back to it
-// every flowPace, until asked to stop (release) or the socket closes.
+// every flowPace, until asked to stop (callServer) or the socket closes.
 func serveUDPPush(c net.PacketConn) {
 	buf := make([]byte, 64)
 	for {
@@ -71,8 +68,7 @@ func serveUDPPush(c net.PacketConn) {
 			continue
 		}
 		stop := make(chan struct{})
-		var once sync.Once
-		if _, pushing := serverHooks.LoadOrStore(binary.BigEndian.Uint64(buf[:8]), func() { once.Do(func() { close(stop) }) }); pushing {
+		if _, pushing := serverHooks.LoadOrStore(binary.BigEndian.Uint64(buf[:8]), func() { close(stop) }); pushing {
 			continue // a resent first datagram
 		}
 		go func() {

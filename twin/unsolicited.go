@@ -13,9 +13,9 @@ import (
 	"nat-instance/compute"
 )
 
-// probePort is where the unsolicited probe finds a listener (TCP and UDP echo) on the members and
-// the private instances they serve: a packet that reaches one is answered, whatever filters it
-// should have met on the way. The other ports probed have no listener, so a packet that reaches
+// probePort is where the unsolicited probe finds a listener (TCP, and UDP that answers) on the
+// members and the private instances they serve: a packet that reaches one is answered, whatever
+// filters it should have met on the way. The other ports probed have no listener, so a packet that reaches
 // the host's stack is answered with a reset or an ICMP port unreachable.
 const probePort = 9
 
@@ -56,9 +56,11 @@ func checkNothingUnsolicited(ctx context.Context, t *Twin, p Pair) error {
 		targets, hosts = append(targets, inst.PrivateIP), append(hosts, inst.Name)
 	}
 	for _, h := range hosts {
-		if err := t.listenEverywhere(h); err != nil {
+		closeUDP, err := t.listenEverywhere(h)
+		if err != nil {
 			return err
 		}
+		defer closeUDP()
 	}
 	var mu sync.Mutex
 	var reached []string
@@ -105,32 +107,22 @@ func checkNothingUnsolicited(ctx context.Context, t *Twin, p Pair) error {
 	return errors.Join(errs...)
 }
 
-// listenEverywhere opens on an instance the probe's listeners: TCP, closed at once, and UDP echo,
-// on every address.
-func (t *Twin) listenEverywhere(instance string) error {
+// listenEverywhere opens on an instance the probe's listeners on every address: TCP, closed at
+// once, and UDP, answered with the sender's address. It returns what closes the UDP one.
+func (t *Twin) listenEverywhere(instance string) (func(), error) {
 	ns := t.Namespace(instance)
 	if err := t.listen(ns, netip.AddrPortFrom(netip.IPv4Unspecified(), probePort), serveSSH); err != nil {
-		return err
+		return nil, err
 	}
 	var c net.PacketConn
 	if err := inNamespace(ns, func() (err error) {
 		c, err = net.ListenPacket("udp4", netip.AddrPortFrom(netip.IPv4Unspecified(), probePort).String())
 		return err
 	}); err != nil {
-		return err
+		return nil, err
 	}
-	go func() {
-		defer c.Close()
-		buf := make([]byte, 64)
-		for {
-			n, from, err := c.ReadFrom(buf)
-			if err != nil {
-				return
-			}
-			_, _ = c.WriteTo(buf[:n], from)
-		}
-	}()
-	return nil
+	go serveUDPAddress(c)
+	return func() { c.Close() }, nil
 }
 
 // silentTCP fails when a connection from the internet host's source to addr gets any answer: it
