@@ -107,6 +107,10 @@ func NewNatPair(ctx *pulumi.Context, name string, args *NatPairArgs, opts ...pul
 	if err != nil {
 		return nil, err
 	}
+	untracked, err := newUntrackedGroup(ctx, name+"-untracked", args.VpcId, parent)
+	if err != nil {
+		return nil, err
+	}
 
 	members := make([]*pairMember, len(memberSuffixes))
 	for i, suffix := range memberSuffixes {
@@ -117,10 +121,10 @@ func NewNatPair(ctx *pulumi.Context, name string, args *NatPairArgs, opts ...pul
 			Description:     pulumi.String(m.name + " primary interface (source/dest check off to forward; the NAT address floats onto the active member)"),
 			SubnetId:        args.SubnetId,
 			PrivateIps:      pulumi.StringArray{pulumi.String(m.ip)},
-			SecurityGroups:  pulumi.StringArray{sg.ID()},
+			SecurityGroups:  pulumi.StringArray{sg.ID(), untracked.ID()},
 			SourceDestCheck: pulumi.Bool(false),
 			Tags:            pulumi.StringMap{"Name": pulumi.String(m.name)},
-		}, parent, pulumi.IgnoreChanges([]string{"privateIps", "privateIpList", "privateIpsCount"}))
+		}, parent, pulumi.IgnoreChanges(memberInterfaceHeld(args.Rolling[i])))
 		if err != nil {
 			return nil, fmt.Errorf("compute: NAT pair member interface %s: %w", m.ip, err)
 		}
@@ -259,15 +263,19 @@ func NewNatPair(ctx *pulumi.Context, name string, args *NatPairArgs, opts ...pul
 	return n, nil
 }
 
-// newPairSecurityGroup is the members' group: TCP and UDP untracked (pairRules), ICMP as a NAT's,
-// and VRRP between the members, allowed by group, never by address.
+// newPairSecurityGroup is a NAT's security group plus what the members say to each other,
+// allowed by group, never by address.
 func newPairSecurityGroup(ctx *pulumi.Context, name string, args *NatPairArgs, parent pulumi.ResourceOption) (*ec2.SecurityGroup, error) {
-	inbound, outbound := pairRules(args.VpcCidr)
+	inbound, outbound := natRules(args.VpcCidr, args.SshAllowedCidrs)
+	peers := []rule{
+		{description: "VRRP between the pair members (keepalived)", protocol: vrrpProtocol, from: 0, to: 0, self: true},
+		{description: "conntrackd state sync between the pair members", protocol: "udp", from: NatPairSyncPort, to: NatPairSyncPort, self: true},
+	}
 	sg, err := ec2.NewSecurityGroup(ctx, name, &ec2.SecurityGroupArgs{
 		VpcId:       args.VpcId,
-		Description: pulumi.String("NAT pair: TCP and UDP untracked, filtered statefully by the members themselves; ICMP from the VPC; VRRP between its members"),
-		Ingress:     ingress(inbound),
-		Egress:      egress(outbound),
+		Description: pulumi.String("NAT pair: forwards web, UDP and ICMP from the VPC to the internet; VRRP and state sync between its members"),
+		Ingress:     ingress(append(inbound, peers...)),
+		Egress:      egress(append(outbound, peers...)),
 		Tags:        pulumi.StringMap{"Name": pulumi.String(name)},
 	}, parent)
 	if err != nil {

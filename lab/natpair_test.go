@@ -78,13 +78,13 @@ func TestNatPairResources(t *testing.T) {
 		"MetricAlarm nat-instance-b-instance-check", "MetricAlarm nat-instance-b-system-check",
 		"NetworkInterface nat-instance-a", "NetworkInterface nat-instance-b",
 		"RolePolicy nat-instance-pair", "Route nat-instance-route-1", "SecurityGroup nat-instance",
-		"SessionManagerProfile nat-instance-pair",
+		"SecurityGroup nat-instance-untracked", "SessionManagerProfile nat-instance-pair",
 	}
 	if !slices.Equal(children, want) {
 		t.Errorf("pair children\n %v\nwant\n %v", children, want)
 	}
 
-	sg := named(t, g, tSecurityGroup, "nat-instance")
+	sg, untracked := named(t, g, tSecurityGroup, "nat-instance"), named(t, g, tSecurityGroup, "nat-instance-untracked")
 	floating := named(t, g, tEip, "nat-instance")
 	attachment := g.OfType(tIgwAttachment)[0]
 	route := named(t, g, tRoute, "nat-instance-route-1")
@@ -93,11 +93,11 @@ func TestNatPairResources(t *testing.T) {
 		name, ip := "nat-instance-"+suffix, fmt.Sprintf("10.40.1.%d", 101+i)
 		eni := named(t, g, tENI, name)
 		if got := eni.Strings("privateIps"); !slices.Equal(got, []string{ip}) || eni.Inputs["sourceDestCheck"] != false ||
-			!slices.Equal(eni.Strings("securityGroups"), []string{sg.ID}) {
-			t.Errorf("%s ENI = %v, want [%s] only (not the floating address), source/dest check off, the pair's group", name, eni.Inputs, ip)
+			!slices.Equal(eni.Strings("securityGroups"), []string{sg.ID, untracked.ID}) {
+			t.Errorf("%s ENI = %v, want [%s] only (not the floating address), source/dest check off, the pair's group and the untracked one", name, eni.Inputs, ip)
 		}
-		if !slices.Equal(eni.IgnoreChanges, []string{"privateIps", "privateIpList", "privateIpsCount"}) {
-			t.Errorf("%s ENI ignoreChanges %v, want exactly the fields the floating address moves", name, eni.IgnoreChanges)
+		if !slices.Equal(eni.IgnoreChanges, []string{"privateIps", "privateIpList", "privateIpsCount", "securityGroups"}) {
+			t.Errorf("%s ENI ignoreChanges %v, want exactly the fields the floating address moves, and its groups until it rolls", name, eni.IgnoreChanges)
 		}
 
 		assoc := named(t, g, tEipAssociation, name)
@@ -129,7 +129,7 @@ func TestNatPairResources(t *testing.T) {
 			"NAT_FLOATING_IP=10.40.1.100", "NAT_PREFIX_LEN=24", "NAT_SELF_IP=" + ip,
 			fmt.Sprintf("NAT_PEER_IP=10.40.1.%d", 102-i), "NAT_SELF_ENI=" + eni.ID,
 			fmt.Sprintf("NAT_ALLOCATION_ID=%v", floating.State["allocationId"]),
-			fmt.Sprintf("NAT_ROUTE_TABLE_IDS=%q", route.String("routeTableId")), "NAT_REGION=ap-northeast-2",
+			fmt.Sprintf("NAT_ROUTE_TABLE_IDS=%q", route.String("routeTableId")), "NAT_REGION=ap-northeast-2", `NAT_SSH_CIDRS=""`,
 		} {
 			if !strings.Contains(env, line+"\n") {
 				t.Errorf("%s's %s lacks %s:\n%s", name, compute.NatPairEnvPath, line, env)
@@ -244,14 +244,14 @@ func TestNatPairMembersTalkByGroupOnly(t *testing.T) {
 			peer = append(peer, fmt.Sprintf("%s %s %d-%d", r.direction, r.protocol, r.from, r.to))
 			continue
 		}
-		// The untracked UDP 0-65535 also covers the sync port: a security group cannot tell
-		// forwarded traffic from traffic to the member, so each member takes sync from its peer only.
+		// The forwarding rules' UDP 0-65535 also covers the sync port: a security group cannot
+		// tell forwarded traffic from traffic to the member (README "NAT pairs").
 		if r.protocol == "112" || (r.from == compute.NatPairSyncPort && r.to == compute.NatPairSyncPort) {
 			t.Errorf("rule %s opens VRRP or the sync port other than member to member", r)
 		}
 	}
 	slices.Sort(peer)
-	want := []string{"egress 112 0-0", "ingress 112 0-0"}
+	want := []string{"egress 112 0-0", "egress udp 3780-3780", "ingress 112 0-0", "ingress udp 3780-3780"}
 	if !slices.Equal(peer, want) {
 		t.Errorf("member-to-member rules %v, want %v", peer, want)
 	}

@@ -69,30 +69,36 @@ func TestNoStandaloneSecurityGroupRules(t *testing.T) {
 	}
 }
 
-// pairMemberGroups names the security groups on NAT pair members' interfaces, recognised by what
-// the program sets (an interface of an instance whose user data installs keepalived), not by name.
-func pairMemberGroups(t *testing.T, g *mockgraph.Graph) map[string]bool {
+// untrackedGroups names the groups that make TCP and UDP untracked on NAT pair members'
+// interfaces (docs/nat-pairs.md, "Security groups and connection tracking"), recognised by what
+// the program sets, not by name: a group on an interface of an instance whose user data installs
+// keepalived, whose rules are all TCP or UDP on all ports from or to 0.0.0.0/0. EC2 leaves such
+// flows untracked; the members filter them themselves.
+func untrackedGroups(t *testing.T, g *mockgraph.Graph) map[string]bool {
 	t.Helper()
-	out := map[string]bool{}
+	onMembers := map[string]bool{}
 	for _, inst := range g.OfType(tInstance) {
 		if _, member := compute.HeredocFile(userDataOf(t, inst), compute.NatPairKeepalivedPath); !member {
 			continue
 		}
 		for _, nic := range inst.Objects("networkInterfaces") {
 			for _, id := range byID(t, g, fmt.Sprint(nic["networkInterfaceId"]), tENI).Strings("securityGroups") {
-				out[byID(t, g, id, tSecurityGroup).Name] = true
+				onMembers[byID(t, g, id, tSecurityGroup).Name] = true
+			}
+		}
+	}
+	out := map[string]bool{}
+	for group := range onMembers {
+		out[group] = true
+		for _, r := range rulesOf(t, g) {
+			untracked := (r.protocol == "tcp" || r.protocol == "udp") && r.from == 0 && r.to == 65535 &&
+				slices.Equal(r.cidrs, []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0")}) && len(r.groups) == 0 && !r.self
+			if r.group == group && !untracked {
+				delete(out, group)
 			}
 		}
 	}
 	return out
-}
-
-// pairUntracked is a NAT pair's exception (docs/nat-pairs.md, "Security groups and connection
-// tracking"): TCP or UDP on all ports from or to 0.0.0.0/0 and nothing else, in a pair member's
-// group. EC2 leaves such flows untracked; the members filter them themselves.
-func pairUntracked(r sgRule, pairGroups map[string]bool) bool {
-	return pairGroups[r.group] && (r.protocol == "tcp" || r.protocol == "udp") && r.from == 0 && r.to == 65535 &&
-		slices.Equal(r.cidrs, []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0")}) && len(r.groups) == 0 && !r.self
 }
 
 func hasPrefixZero(cidrs []netip.Prefix) bool {
@@ -112,13 +118,13 @@ func TestNoSecurityGroupRuleIsOpenToTheWorld(t *testing.T) {
 	for name, cfg := range securityConfigs {
 		t.Run(name, func(t *testing.T) {
 			g := record(t, cfg)
-			rules, pairGroups := rulesOf(t, g), pairMemberGroups(t, g)
+			rules, exempt := rulesOf(t, g), untrackedGroups(t, g)
 			if len(rules) == 0 {
 				t.Fatal("no security group rules recorded")
 			}
 			var untracked []string
 			for _, r := range rules {
-				if pairUntracked(r, pairGroups) {
+				if exempt[r.group] {
 					untracked = append(untracked, fmt.Sprintf("%s %s", r.direction, r.protocol))
 					continue
 				}
@@ -129,15 +135,15 @@ func TestNoSecurityGroupRuleIsOpenToTheWorld(t *testing.T) {
 					t.Errorf("all protocols to or from a /0: %s", r)
 				}
 			}
-			// The exception is exactly TCP and UDP both ways, once per pair member group.
+			// The exception is exactly TCP and UDP both ways, in one group per pair.
 			var want []string
-			for range pairGroups {
+			for range g.OfType(tNatPair) {
 				want = append(want, "egress tcp", "egress udp", "ingress tcp", "ingress udp")
 			}
 			slices.Sort(untracked)
 			slices.Sort(want)
 			if !slices.Equal(untracked, want) {
-				t.Errorf("untracked rules %v, want %v (TCP and UDP both ways, on pair member groups %v only)", untracked, want, pairGroups)
+				t.Errorf("untracked rules %v, want %v (TCP and UDP both ways, in one group per pair: %v)", untracked, want, exempt)
 			}
 		})
 	}
@@ -166,11 +172,10 @@ func TestNatSecurityGroupForwardsOnlyForTheVPC(t *testing.T) {
 	for name, cfg := range securityConfigs {
 		t.Run(name, func(t *testing.T) {
 			g := record(t, cfg)
-			pairGroups := pairMemberGroups(t, g)
 			var forwarded []string
 			for _, r := range rulesOf(t, g) {
-				if r.group != "nat-instance" || r.direction != "ingress" || pairUntracked(r, pairGroups) {
-					continue // a pair's members forward from the VPC only by their own firewall
+				if r.group != "nat-instance" || r.direction != "ingress" {
+					continue
 				}
 				if r.protocol == "tcp" && r.from == 22 {
 					continue // SSH, checked below
@@ -185,9 +190,6 @@ func TestNatSecurityGroupForwardsOnlyForTheVPC(t *testing.T) {
 			}
 			slices.Sort(forwarded)
 			want := []string{"icmp -1--1", "tcp 443-443", "tcp 80-80", "udp 0-65535"}
-			if pairGroups["nat-instance"] {
-				want = []string{"icmp -1--1"} // ICMP is tracked whatever the rules: it stays the group's
-			}
 			if !slices.Equal(forwarded, want) {
 				t.Errorf("NAT forwards %v, want %v", forwarded, want)
 			}
@@ -199,7 +201,7 @@ func TestSSHOnlyFromAllowedNetworksAndTheNat(t *testing.T) {
 	for name, cfg := range securityConfigs {
 		t.Run(name, func(t *testing.T) {
 			g := record(t, cfg)
-			natSG, pairGroups := named(t, g, tSecurityGroup, "nat-instance"), pairMemberGroups(t, g)
+			natSG, exempt := named(t, g, tSecurityGroup, "nat-instance"), untrackedGroups(t, g)
 			var allowed []string
 			if raw := cfg["nat-instance:sshAllowedCidrs"]; raw != "" {
 				if err := json.Unmarshal([]byte(raw), &allowed); err != nil {
@@ -208,8 +210,8 @@ func TestSSHOnlyFromAllowedNetworksAndTheNat(t *testing.T) {
 			}
 			var natSSH []string
 			for _, r := range rulesOf(t, g) {
-				if r.direction != "ingress" || !(r.protocol == "tcp" && r.from <= 22 && 22 <= r.to) || pairUntracked(r, pairGroups) {
-					continue
+				if r.direction != "ingress" || !(r.protocol == "tcp" && r.from <= 22 && 22 <= r.to) || exempt[r.group] {
+					continue // the untracked group: a pair member's own firewall takes SSH from sshAllowedCidrs only
 				}
 				switch r.group {
 				case "nat-instance":
@@ -224,12 +226,12 @@ func TestSSHOnlyFromAllowedNetworksAndTheNat(t *testing.T) {
 					t.Errorf("unexpected SSH rule %s", r)
 				}
 			}
-			if pairGroups["nat-instance"] {
-				// A pair member's own firewall lets SSH in from these networks only.
-				for _, m := range []string{"nat-instance-a", "nat-instance-b"} {
-					natSSH = append(natSSH, strings.Fields(strings.Trim(envValue(t, named(t, g, tInstance, m), "NAT_SSH_CIDRS"), `"`))...)
+			for _, m := range g.OfType(tInstance) {
+				if _, member := compute.HeredocFile(userDataOf(t, m), compute.NatPairEnvPath); member {
+					if got := strings.Fields(strings.Trim(envValue(t, m, "NAT_SSH_CIDRS"), `"`)); !slices.Equal(got, allowed) {
+						t.Errorf("%s's firewall takes SSH from %v, want exactly sshAllowedCidrs %v", m.Name, got, allowed)
+					}
 				}
-				allowed = append(allowed, allowed...)
 			}
 			slices.Sort(natSSH)
 			slices.Sort(allowed)

@@ -127,4 +127,10 @@ func TestPairRollReleasesTheNamedMember(t *testing.T) {
 			t.Errorf("%s ignoreChanges %s, want %s", name, got, want)
 		}
 	}
+	// Its interface takes the untracked group with it, when it runs the firewall that goes with it.
+	for name, want := range map[string]string{"nat-instance-a": "[privateIps privateIpList privateIpsCount securityGroups]", "nat-instance-b": "[privateIps privateIpList privateIpsCount]"} {
+		if got := fmt.Sprint(named(t, g, tENI, name).IgnoreChanges); got != want {
+			t.Errorf("%s interface ignoreChanges %s, want %s", name, got, want)
+		}
+	}
 }

@@ -185,31 +185,29 @@ func TestBadPolicyConfigIsNamed(t *testing.T) {
 	}
 }
 
-// A NAT pair's group lets TCP and UDP in from anywhere, untracked, and nothing else does: the
+// A NAT pair's untracked group lets TCP and UDP in from anywhere, and nothing else does: the
 // exception holds for exactly the shape the program sets.
-func TestNatPairUntrackedIngressIsTheOnlyException(t *testing.T) {
+func TestNatPairUntrackedGroupIsTheOnlyException(t *testing.T) {
 	untracked := func(protocol string) map[string]any {
 		r := rule(protocol, "0.0.0.0/0")
 		r["toPort"] = 65535
 		return r
 	}
-	vrrp := map[string]any{"protocol": "112", "fromPort": 0, "toPort": 0, "self": true, "description": "VRRP"}
-	icmp := rule("icmp", "10.40.0.0/16")
+	both := []any{untracked("tcp"), untracked("udp")}
 	pair := func(ingress, egress []any) map[string]any {
 		return map[string]any{"description": "a pair", "ingress": ingress, "egress": egress}
 	}
-	both := []any{untracked("tcp"), untracked("udp"), vrrp}
 	for _, c := range []struct {
 		name   string
 		group  map[string]any
 		wanted int // violations of no-ingress-from-anywhere
 	}{
-		{"the pair's group", pair(append([]any{icmp}, both...), both), 0},
-		{"without VRRP to itself", pair([]any{untracked("tcp"), untracked("udp")}, both), 2},
-		{"untracked in one direction only", pair(both, []any{vrrp}), 2},
-		{"UDP missing", pair([]any{untracked("tcp"), vrrp}, []any{untracked("tcp"), vrrp}), 1},
-		{"a port range", pair(append([]any{rule("tcp", "0.0.0.0/0")}, both[1:]...), both), 2},
-		{"another rule from anywhere", pair(append([]any{rule("icmp", "0.0.0.0/0")}, both...), both), 3},
+		{"the untracked group", pair(both, both), 0},
+		{"untracked in one direction only", pair(both, nil), 2},
+		{"UDP missing", pair(both[:1], both[:1]), 1},
+		{"TCP twice", pair([]any{untracked("tcp"), untracked("tcp")}, both), 2},
+		{"a port range", pair([]any{rule("tcp", "0.0.0.0/0"), untracked("udp")}, both), 2},
+		{"a rule more", pair(append([]any{rule("icmp", "10.0.0.0/8")}, both...), both), 2},
 		{"::/0 beside it", pair(append([]any{map[string]any{"protocol": "tcp", "fromPort": 0, "toPort": 65535, "ipv6CidrBlocks": []any{"::/0"}}}, both...), both), 3},
 	} {
 		got, err := validate(t, "no-ingress-from-anywhere", typeSecurityGroup, "res", c.group, nil)

@@ -18,7 +18,7 @@ type sgRule struct {
 	protocol    property.Value
 	cidrs       []property.Value // IPv4 and IPv6
 	description property.Value
-	// pairUntracked: a NAT pair's untracked TCP or UDP from anywhere (untrackedPairIngress).
+	// pairUntracked: a rule of a NAT pair's untracked group (untrackedGroup).
 	pairUntracked bool
 }
 
@@ -37,10 +37,7 @@ func rulesOf(r policyx.AnalyzerResource) []sgRule {
 	switch r.Type {
 	case typeSecurityGroup, typeDefaultSecurityGroup:
 		var rules []sgRule
-		var pairUntracked map[int]bool
-		if r.Type == typeSecurityGroup {
-			pairUntracked = untrackedPairIngress(props)
-		}
+		pairUntracked := r.Type == typeSecurityGroup && untrackedGroup(props)
 		for _, direction := range []string{"ingress", "egress"} {
 			list := props.Get(direction)
 			if !list.IsArray() {
@@ -57,7 +54,7 @@ func rulesOf(r policyx.AnalyzerResource) []sgRule {
 					protocol:      m.Get("protocol"),
 					cidrs:         append(values(m.Get("cidrBlocks")), values(m.Get("ipv6CidrBlocks"))...),
 					description:   m.Get("description"),
-					pairUntracked: direction == "ingress" && pairUntracked[i],
+					pairUntracked: pairUntracked,
 				})
 			}
 		}

@@ -3,43 +3,21 @@ package twin
 import (
 	"context"
 	"fmt"
-	"maps"
-	"net/netip"
 	"slices"
 	"strings"
 )
 
-// withTrackedPairGroup gives the NAT pairs' members the security group they had before it let TCP
-// and UDP through untracked: the single NAT's rules (compute's natRules), forwarding web and UDP
-// from the VPC only, so that EC2 tracks every flow on each member's interface.
+// withTrackedPairGroup takes from the NAT pairs' members the group that leaves TCP and UDP
+// untracked: they keep the pair's own group, the single NAT's rules (forwarding from the VPC
+// only), which EC2 tracks on each member's interface.
 func withTrackedPairGroup(topo *Topology) {
-	vpc, anywhere := []netip.Prefix{topo.VPC}, []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0")}
-	web := func(cidrs []netip.Prefix) []Rule {
-		return []Rule{{Protocol: "tcp", FromPort: 80, ToPort: 80, CIDRs: cidrs}, {Protocol: "tcp", FromPort: 443, ToPort: 443, CIDRs: cidrs},
-			{Protocol: "udp", FromPort: 0, ToPort: 65535, CIDRs: cidrs}}
-	}
-	groups, done := maps.Clone(topo.SecurityGroups), map[string]bool{}
-	for _, inst := range topo.Instances {
-		for _, name := range inst.SecurityGroups {
-			if inst.PairFiles == nil || done[name] {
-				continue // not a member's, or changed already (the other member's)
-			}
-			done[name] = true
-			g := groups[name]
-			g.Ingress = append(withoutUntracked(g.Ingress), web(vpc)...)
-			g.Egress = append(withoutUntracked(g.Egress), append(web(anywhere), Rule{Protocol: "tcp", FromPort: 22, ToPort: 22, CIDRs: vpc})...)
-			groups[name] = g
+	for i, inst := range topo.Instances {
+		if inst.PairFiles != nil {
+			topo.Instances[i].SecurityGroups = slices.DeleteFunc(slices.Clone(inst.SecurityGroups), func(g string) bool {
+				return len(untracked(topo.SecurityGroups[g].Ingress, topo.SecurityGroups[g].Egress)) > 0
+			})
 		}
 	}
-	topo.SecurityGroups = groups
-}
-
-// withoutUntracked drops the rules that allow TCP or UDP on every port from or to anywhere.
-func withoutUntracked(rules []Rule) []Rule {
-	return slices.DeleteFunc(slices.Clone(rules), func(r Rule) bool {
-		return (r.Protocol == "tcp" || r.Protocol == "udp") && portRange(r.FromPort, r.ToPort) == allPorts &&
-			slices.ContainsFunc(r.CIDRs, func(c netip.Prefix) bool { return c.Bits() == 0 })
-	})
 }
 
 // serverSpeaks are the flow kinds where only the server sends after a takeover.
