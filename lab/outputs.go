@@ -127,11 +127,3 @@ func prefixStrings(prefixes []netip.Prefix) []string {
 	}
 	return out
 }
-
-func addrStrings(addrs []netip.Addr) []string {
-	out := make([]string, len(addrs))
-	for i, a := range addrs {
-		out[i] = a.String()
-	}
-	return out
-}

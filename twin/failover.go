@@ -33,7 +33,8 @@ const (
 	idleFlows = 8
 )
 
-// PairChecks are issue 7's checks of NAT pairs, each on a twin of its own.
+// PairChecks are the faults a NAT pair must survive (and a negative control that shows the
+// connection checks can fail), each on a twin of its own.
 func PairChecks() []Check {
 	return []Check{
 		{Name: "pair: the active member dies: new connections work again, through the same Elastic IP", Run: pairThen(checkActiveDies)},
