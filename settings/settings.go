@@ -95,7 +95,7 @@ type Settings struct {
 	// ZonesKey is the key the zone names came from, for messages about them.
 	ZonesKey    string
 	NatStrategy string
-	// NatHighAvailability makes every NAT a pair of member instances (issue 7).
+	// NatHighAvailability makes every NAT a pair of member instances that fail over to each other.
 	NatHighAvailability bool
 	// PrivateInstances are in config order; each lies in the private subnet of Zones[Zone].
 	PrivateInstances    []PrivateInstance
