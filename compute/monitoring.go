@@ -27,9 +27,9 @@ type Monitoring struct {
 
 	// Notify is whom the NATs' alarms tell: give it to each NAT.
 	Notify Notify
-	// DashboardUrl is the dashboard's console URL once Watch has run ("" in a partition with no
-	// public console; nil without a dashboard).
-	DashboardUrl pulumi.StringPtrOutput
+	// DashboardUrl is the dashboard's console URL once Watch has run; "" without a dashboard or
+	// in a partition with no public console.
+	DashboardUrl pulumi.StringOutput
 
 	name  string
 	args  MonitoringArgs
@@ -37,13 +37,10 @@ type Monitoring struct {
 	topic *AlarmTopic
 }
 
-// noURL is the dashboard URL of NATs without a dashboard.
-func noURL() pulumi.StringPtrOutput { return pulumi.ToOutput((*string)(nil)).(pulumi.StringPtrOutput) }
-
 // NewMonitoring registers the component and makes the topic for Notify.Email. With nothing to
 // make (no e-mail address, no dashboard) it registers nothing, and Notify is args.Notify.
 func NewMonitoring(ctx *pulumi.Context, name string, args MonitoringArgs, opts ...pulumi.ResourceOption) (*Monitoring, error) {
-	m := &Monitoring{Notify: args.Notify, DashboardUrl: noURL(), name: name, args: args}
+	m := &Monitoring{Notify: args.Notify, DashboardUrl: pulumi.String("").ToStringOutput(), name: name, args: args}
 	if args.Notify.Email == "" && !args.Dashboard {
 		return m, nil
 	}
@@ -97,7 +94,7 @@ func (m *Monitoring) Watch(ctx *pulumi.Context, nats []Monitored) error {
 		if err != nil {
 			return err
 		}
-		m.DashboardUrl = url.ToStringPtrOutput()
+		m.DashboardUrl = url
 	}
 	return ctx.RegisterResourceOutputs(m, pulumi.Map{"dashboardUrl": m.DashboardUrl})
 }

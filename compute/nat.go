@@ -56,9 +56,10 @@ type NatInstance struct {
 	Ami                pulumi.StringOutput `pulumi:"ami"` // the image it runs, as recorded in the state
 	PrivateIp          pulumi.StringOutput `pulumi:"privateIp"`
 	PublicIp           pulumi.StringOutput `pulumi:"publicIp"`
-	// AlarmArns are the NAT's alarms; DashboardUrl its own dashboard's (MonitoringArgs.Dashboard).
+	// AlarmArns are the NAT's alarms; DashboardUrl its own dashboard's (MonitoringArgs.Dashboard),
+	// "" without one.
 	AlarmArns    pulumi.StringArrayOutput `pulumi:"alarmArns"`
-	DashboardUrl pulumi.StringPtrOutput   `pulumi:"dashboardUrl,optional"`
+	DashboardUrl pulumi.StringOutput      `pulumi:"dashboardUrl"`
 
 	monitored Monitored
 }

@@ -72,9 +72,9 @@ type NatPair struct {
 	// MemberAmis are the images the members run, as recorded in the state.
 	MemberAmis pulumi.StringArrayOutput `pulumi:"memberAmis"`
 	// AlarmArns are both members' alarms; DashboardUrl the pair's own dashboard's
-	// (MonitoringArgs.Dashboard).
+	// (MonitoringArgs.Dashboard), "" without one.
 	AlarmArns    pulumi.StringArrayOutput `pulumi:"alarmArns"`
-	DashboardUrl pulumi.StringPtrOutput   `pulumi:"dashboardUrl,optional"`
+	DashboardUrl pulumi.StringOutput      `pulumi:"dashboardUrl"`
 
 	monitored Monitored
 }

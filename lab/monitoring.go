@@ -39,6 +39,6 @@ func watch(ctx *pulumi.Context, s settings.Settings, region, partition string, m
 			"open "+name+" among CloudWatch's dashboards", nil)
 		return nil
 	}
-	ctx.Export("dashboardUrl", m.DashboardUrl.Elem())
+	ctx.Export("dashboardUrl", m.DashboardUrl)
 	return nil
 }

@@ -31,6 +31,15 @@ type NatInstanceArgs struct {
 	InstanceProfileName  pulumi.StringInput      `pulumi:"instanceProfileName,optional"`
 	InternetGatewayId    pulumi.StringInput      `pulumi:"internetGatewayId,optional"`
 	PublicRoutingIds     pulumi.StringArrayInput `pulumi:"publicRoutingIds,optional"`
+	AlarmTopicArn        pulumi.StringInput      `pulumi:"alarmTopicArn,optional"`
+	AlarmEmail           string                  `pulumi:"alarmEmail,optional"`
+	AlarmTopicKmsKeyId   string                  `pulumi:"alarmTopicKmsKeyId,optional"`
+	Dashboard            bool                    `pulumi:"dashboard,optional"`
+}
+
+// monitoring are the inputs about the alarms and the dashboard.
+func (a NatInstanceArgs) monitoring() monitoringInputs {
+	return monitoringInputs{a.AlarmTopicArn, a.AlarmEmail, a.AlarmTopicKmsKeyId, a.Dashboard}
 }
 
 // Annotate describes every input for the generated SDKs.
@@ -55,6 +64,10 @@ func (a *NatInstanceArgs) Annotate(an infer.Annotator) {
 		"Session Manager. Unset for none.")
 	an.Describe(&a.InternetGatewayId, internetGatewayIdDescription("the NAT's Elastic IP is"))
 	an.Describe(&a.PublicRoutingIds, publicRoutingIdsDescription("the instance starts"))
+	an.Describe(&a.AlarmTopicArn, alarmTopicArnDescription)
+	an.Describe(&a.AlarmEmail, alarmEmailDescription)
+	an.Describe(&a.AlarmTopicKmsKeyId, alarmTopicKmsKeyIdDescription)
+	an.Describe(&a.Dashboard, dashboardDescription)
 }
 
 // Descriptions of the inputs both components take.
@@ -97,6 +110,8 @@ func (n *NatInstance) Annotate(an infer.Annotator) {
 	an.Describe(&n.Ami, "AMI id the NAT instance runs.")
 	an.Describe(&n.PrivateIp, "Private IPv4 address of the NAT.")
 	an.Describe(&n.PublicIp, "Public IPv4 address (Elastic IP) that the private subnets' traffic leaves with.")
+	an.Describe(&n.AlarmArns, alarmArnsDescription)
+	an.Describe(&n.DashboardUrl, dashboardUrlDescription)
 }
 
 // NewNatInstance checks the inputs, then builds the NAT with compute.NewNatInstance.
@@ -104,7 +119,7 @@ func NewNatInstance(ctx *pulumi.Context, name string, args NatInstanceArgs, opts
 	if args.InstanceType == "" {
 		args.InstanceType = DefaultInstanceType
 	}
-	if err := args.check(); err != nil {
+	if err := args.check(ctx); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	w, err := wire(ctx, name, args.InternetGatewayId, args.PublicRoutingIds, args.PrivateRouteTableIds)
@@ -127,6 +142,7 @@ func NewNatInstance(ctx *pulumi.Context, name string, args NatInstanceArgs, opts
 		InternetGateway: w.gateway,
 		PublicRouting:   w.publicRouting,
 		PrivateRoutes:   w.routes,
+		MonitoringArgs:  args.monitoring().args(),
 	}, opts...)
 	if err != nil {
 		return nil, err
@@ -136,9 +152,12 @@ func NewNatInstance(ctx *pulumi.Context, name string, args NatInstanceArgs, opts
 
 // check reports every bad input at once, naming the input, its value and what is allowed,
 // before any resource exists.
-func (a NatInstanceArgs) check() error {
+func (a NatInstanceArgs) check(ctx *pulumi.Context) error {
 	var p problems
 	vpc := p.checkShared(a.VpcCidr, a.InstanceType, a.KeyName, a.SshAllowedCidrs)
+	if err := a.monitoring().check(ctx, &p); err != nil {
+		return err
+	}
 	if a.PrivateIp != "" {
 		ip, err := netip.ParseAddr(a.PrivateIp)
 		switch {

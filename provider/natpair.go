@@ -37,6 +37,15 @@ type NatPairArgs struct {
 	RollMember           string                  `pulumi:"rollMember,optional"`
 	InternetGatewayId    pulumi.StringInput      `pulumi:"internetGatewayId,optional"`
 	PublicRoutingIds     pulumi.StringArrayInput `pulumi:"publicRoutingIds,optional"`
+	AlarmTopicArn        pulumi.StringInput      `pulumi:"alarmTopicArn,optional"`
+	AlarmEmail           string                  `pulumi:"alarmEmail,optional"`
+	AlarmTopicKmsKeyId   string                  `pulumi:"alarmTopicKmsKeyId,optional"`
+	Dashboard            bool                    `pulumi:"dashboard,optional"`
+}
+
+// monitoring are the inputs about the alarms and the dashboard.
+func (a NatPairArgs) monitoring() monitoringInputs {
+	return monitoringInputs{a.AlarmTopicArn, a.AlarmEmail, a.AlarmTopicKmsKeyId, a.Dashboard}
 }
 
 // Annotate describes every input for the generated SDKs.
@@ -70,6 +79,10 @@ func (a *NatPairArgs) Annotate(an infer.Annotator) {
 		"both members down. Unset: both keep what they run.")
 	an.Describe(&a.InternetGatewayId, internetGatewayIdDescription("the members' own Elastic IPs are"))
 	an.Describe(&a.PublicRoutingIds, publicRoutingIdsDescription("the members start"))
+	an.Describe(&a.AlarmTopicArn, alarmTopicArnDescription)
+	an.Describe(&a.AlarmEmail, alarmEmailDescription)
+	an.Describe(&a.AlarmTopicKmsKeyId, alarmTopicKmsKeyIdDescription)
+	an.Describe(&a.Dashboard, dashboardDescription)
 }
 
 // NatPair is the pair with its outputs: the compute package's component, served as it is.
@@ -87,6 +100,8 @@ func (n *NatPair) Annotate(an infer.Annotator) {
 	an.Describe(&n.InstanceId, "Id of the member that started active (member a).")
 	an.Describe(&n.PrivateIp, "The NAT's floating private IPv4 address.")
 	an.Describe(&n.PublicIp, "Public IPv4 address (the floating Elastic IP) that the private subnets' traffic leaves with.")
+	an.Describe(&n.AlarmArns, alarmArnsDescription+" Both members have the capacity alarms and the status-check alarms that recover or reboot them.")
+	an.Describe(&n.DashboardUrl, dashboardUrlDescription)
 	an.Describe(&n.MemberInstanceIds, "Instance ids of members a and b.")
 	an.Describe(&n.MemberPrivateIps, "Fixed private IPv4 addresses of members a and b.")
 	an.Describe(&n.MemberPublicIps, "The members' own public IPv4 addresses (for their packages and API calls).")
@@ -102,7 +117,7 @@ func NewNatPair(ctx *pulumi.Context, name string, args NatPairArgs, opts ...pulu
 	if args.VirtualRouterId == 0 {
 		args.VirtualRouterId = DefaultVirtualRouterId
 	}
-	subnet, err := args.check()
+	subnet, err := args.check(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -138,6 +153,7 @@ func NewNatPair(ctx *pulumi.Context, name string, args NatPairArgs, opts ...pulu
 		PublicRouting:   w.publicRouting,
 		Rolling:         [2]bool{args.RollMember == pairMembers[0], args.RollMember == pairMembers[1]},
 		PrivateRoutes:   pairRoutes,
+		MonitoringArgs:  args.monitoring().args(),
 	}, opts...)
 	if err != nil {
 		return nil, err
@@ -168,9 +184,12 @@ func routeTableArns(ctx *pulumi.Context) (string, func(id pulumi.StringInput) pu
 
 // check reports every bad input at once, naming the input, its value and what is allowed,
 // before any resource exists. It returns the public subnet.
-func (a NatPairArgs) check() (netip.Prefix, error) {
+func (a NatPairArgs) check(ctx *pulumi.Context) (netip.Prefix, error) {
 	var p problems
 	vpc := p.checkShared(a.VpcCidr, a.InstanceType, a.KeyName, a.SshAllowedCidrs)
+	if err := a.monitoring().check(ctx, &p); err != nil {
+		return netip.Prefix{}, err
+	}
 	subnet, want := settings.ParsePrefix(a.PublicSubnetCidr, 16, 28)
 	switch {
 	case want != "":
