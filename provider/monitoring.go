@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-go-provider/infer"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
 
@@ -31,6 +32,14 @@ const (
 	dashboardUrlDescription = "Console URL of the component's dashboard; empty when dashboard is off (or the partition " +
 		"has no public console)."
 )
+
+// describeMonitoring describes a component's inputs about its alarms and dashboard.
+func describeMonitoring(an infer.Annotator, topicArn *pulumi.StringInput, email, kmsKeyID *string, dashboard *bool) {
+	an.Describe(topicArn, alarmTopicArnDescription)
+	an.Describe(email, alarmEmailDescription)
+	an.Describe(kmsKeyID, alarmTopicKmsKeyIdDescription)
+	an.Describe(dashboard, dashboardDescription)
+}
 
 // monitoringInputs are a component's inputs about its alarms and dashboard.
 type monitoringInputs struct {

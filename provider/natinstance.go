@@ -37,11 +37,6 @@ type NatInstanceArgs struct {
 	Dashboard            bool                    `pulumi:"dashboard,optional"`
 }
 
-// monitoring are the inputs about the alarms and the dashboard.
-func (a NatInstanceArgs) monitoring() monitoringInputs {
-	return monitoringInputs{a.AlarmTopicArn, a.AlarmEmail, a.AlarmTopicKmsKeyId, a.Dashboard}
-}
-
 // Annotate describes every input for the generated SDKs.
 func (a *NatInstanceArgs) Annotate(an infer.Annotator) {
 	an.Describe(&a.VpcId, "Id of the VPC the NAT instance serves.")
@@ -64,10 +59,7 @@ func (a *NatInstanceArgs) Annotate(an infer.Annotator) {
 		"Session Manager. Unset for none.")
 	an.Describe(&a.InternetGatewayId, internetGatewayIdDescription("the NAT's Elastic IP is"))
 	an.Describe(&a.PublicRoutingIds, publicRoutingIdsDescription("the instance starts"))
-	an.Describe(&a.AlarmTopicArn, alarmTopicArnDescription)
-	an.Describe(&a.AlarmEmail, alarmEmailDescription)
-	an.Describe(&a.AlarmTopicKmsKeyId, alarmTopicKmsKeyIdDescription)
-	an.Describe(&a.Dashboard, dashboardDescription)
+	describeMonitoring(an, &a.AlarmTopicArn, &a.AlarmEmail, &a.AlarmTopicKmsKeyId, &a.Dashboard)
 }
 
 // Descriptions of the inputs both components take.
@@ -119,7 +111,8 @@ func NewNatInstance(ctx *pulumi.Context, name string, args NatInstanceArgs, opts
 	if args.InstanceType == "" {
 		args.InstanceType = DefaultInstanceType
 	}
-	if err := args.check(ctx); err != nil {
+	monitoring := monitoringInputs{args.AlarmTopicArn, args.AlarmEmail, args.AlarmTopicKmsKeyId, args.Dashboard}
+	if err := args.check(ctx, monitoring); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	w, err := wire(ctx, name, args.InternetGatewayId, args.PublicRoutingIds, args.PrivateRouteTableIds)
@@ -142,7 +135,7 @@ func NewNatInstance(ctx *pulumi.Context, name string, args NatInstanceArgs, opts
 		InternetGateway: w.gateway,
 		PublicRouting:   w.publicRouting,
 		PrivateRoutes:   w.routes,
-		MonitoringArgs:  args.monitoring().args(),
+		MonitoringArgs:  monitoring.args(),
 	}, opts...)
 	if err != nil {
 		return nil, err
@@ -152,10 +145,10 @@ func NewNatInstance(ctx *pulumi.Context, name string, args NatInstanceArgs, opts
 
 // check reports every bad input at once, naming the input, its value and what is allowed,
 // before any resource exists.
-func (a NatInstanceArgs) check(ctx *pulumi.Context) error {
+func (a NatInstanceArgs) check(ctx *pulumi.Context, monitoring monitoringInputs) error {
 	var p problems
 	vpc := p.checkShared(a.VpcCidr, a.InstanceType, a.KeyName, a.SshAllowedCidrs)
-	if err := a.monitoring().check(ctx, &p); err != nil {
+	if err := monitoring.check(ctx, &p); err != nil {
 		return err
 	}
 	if a.PrivateIp != "" {

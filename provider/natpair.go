@@ -43,11 +43,6 @@ type NatPairArgs struct {
 	Dashboard            bool                    `pulumi:"dashboard,optional"`
 }
 
-// monitoring are the inputs about the alarms and the dashboard.
-func (a NatPairArgs) monitoring() monitoringInputs {
-	return monitoringInputs{a.AlarmTopicArn, a.AlarmEmail, a.AlarmTopicKmsKeyId, a.Dashboard}
-}
-
 // Annotate describes every input for the generated SDKs.
 func (a *NatPairArgs) Annotate(an infer.Annotator) {
 	an.Describe(&a.VpcId, "Id of the VPC the NAT pair serves.")
@@ -79,10 +74,7 @@ func (a *NatPairArgs) Annotate(an infer.Annotator) {
 		"both members down. Unset: both keep what they run.")
 	an.Describe(&a.InternetGatewayId, internetGatewayIdDescription("the members' own Elastic IPs are"))
 	an.Describe(&a.PublicRoutingIds, publicRoutingIdsDescription("the members start"))
-	an.Describe(&a.AlarmTopicArn, alarmTopicArnDescription)
-	an.Describe(&a.AlarmEmail, alarmEmailDescription)
-	an.Describe(&a.AlarmTopicKmsKeyId, alarmTopicKmsKeyIdDescription)
-	an.Describe(&a.Dashboard, dashboardDescription)
+	describeMonitoring(an, &a.AlarmTopicArn, &a.AlarmEmail, &a.AlarmTopicKmsKeyId, &a.Dashboard)
 }
 
 // NatPair is the pair with its outputs: the compute package's component, served as it is.
@@ -117,7 +109,8 @@ func NewNatPair(ctx *pulumi.Context, name string, args NatPairArgs, opts ...pulu
 	if args.VirtualRouterId == 0 {
 		args.VirtualRouterId = DefaultVirtualRouterId
 	}
-	subnet, err := args.check(ctx)
+	monitoring := monitoringInputs{args.AlarmTopicArn, args.AlarmEmail, args.AlarmTopicKmsKeyId, args.Dashboard}
+	subnet, err := args.check(ctx, monitoring)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -153,7 +146,7 @@ func NewNatPair(ctx *pulumi.Context, name string, args NatPairArgs, opts ...pulu
 		PublicRouting:   w.publicRouting,
 		Rolling:         [2]bool{args.RollMember == pairMembers[0], args.RollMember == pairMembers[1]},
 		PrivateRoutes:   pairRoutes,
-		MonitoringArgs:  args.monitoring().args(),
+		MonitoringArgs:  monitoring.args(),
 	}, opts...)
 	if err != nil {
 		return nil, err
@@ -184,10 +177,10 @@ func routeTableArns(ctx *pulumi.Context) (string, func(id pulumi.StringInput) pu
 
 // check reports every bad input at once, naming the input, its value and what is allowed,
 // before any resource exists. It returns the public subnet.
-func (a NatPairArgs) check(ctx *pulumi.Context) (netip.Prefix, error) {
+func (a NatPairArgs) check(ctx *pulumi.Context, monitoring monitoringInputs) (netip.Prefix, error) {
 	var p problems
 	vpc := p.checkShared(a.VpcCidr, a.InstanceType, a.KeyName, a.SshAllowedCidrs)
-	if err := a.monitoring().check(ctx, &p); err != nil {
+	if err := monitoring.check(ctx, &p); err != nil {
 		return netip.Prefix{}, err
 	}
 	subnet, want := settings.ParsePrefix(a.PublicSubnetCidr, 16, 28)
