@@ -5,5 +5,5 @@
 //
 //	E2E_AWS_REGION=eu-west-1 go test -tags aws -timeout 60m -v ./e2e
 //
-// It needs the Pulumi CLI, the AWS CLI v2 and AWS credentials; README, "End-to-end test on AWS".
+// It needs the Pulumi CLI, the AWS CLI v2 and AWS credentials; docs/e2e.md.
 package e2e

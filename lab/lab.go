@@ -184,7 +184,7 @@ func Program(ctx *pulumi.Context) error {
 	if len(pairs) > 0 {
 		exportNatPairs(ctx, region.Name, pairs)
 	}
-	// The images the instances run: the value to pin (README, "Updating a running stack").
+	// The images the instances run: the value to pin (docs/updating.md).
 	ctx.Export(settings.KeyNatAmiID, natImage.RunningImage(ctx, settings.KeyNatAmiID, s.NatInstanceType, natAmis))
 	ctx.Export(settings.KeyPrivateAmiID, privateImage.RunningImage(ctx, settings.KeyPrivateAmiID, s.PrivateInstanceType, private.Amis))
 	return nil

@@ -2,7 +2,7 @@
 # Measures what a developer waits for: a cold build of the program (empty Go build cache, as on
 # a fresh machine with the modules already downloaded), a warm build after editing the program
 # (build cache filled), and one full program run under mocks (Go benchmark). Prints the figures
-# the README quotes.
+# docs/testing.md quotes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -111,7 +111,7 @@ type Settings struct {
 	NatAmiID     string
 	PrivateAmiID string
 	// NatPairRoll names the NAT pair members that take the configured image, instance type, key
-	// pair and boot script; the others keep what they run (README, "Updating a running stack").
+	// pair and boot script; the others keep what they run (docs/updating.md).
 	NatPairRoll     []string
 	KeyName         string         // empty: no key pair, Session Manager only
 	SSHAllowedCidrs []netip.Prefix // empty: no SSH from outside the VPC
