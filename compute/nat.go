@@ -31,6 +31,9 @@ type NatInstanceArgs struct {
 	// PrivateRoutes are the default routes to this NAT's network interface, one per private
 	// route table it serves.
 	PrivateRoutes []PrivateRoute
+	// MonitoringArgs: whom the alarms tell, and whether the NAT has a dashboard of its own (the
+	// lab passes its stack's topic and makes one dashboard for all its NATs).
+	MonitoringArgs
 }
 
 // PrivateRoute is the default route of one private route table. Its name belongs to the
@@ -53,6 +56,12 @@ type NatInstance struct {
 	Ami                pulumi.StringOutput `pulumi:"ami"` // the image it runs, as recorded in the state
 	PrivateIP          pulumi.StringOutput `pulumi:"privateIp"`
 	PublicIP           pulumi.StringOutput `pulumi:"publicIp"`
+	// AlarmArns are the NAT's alarms; DashboardURL its own dashboard's (MonitoringArgs.Dashboard),
+	// "" without one.
+	AlarmArns    pulumi.StringArrayOutput `pulumi:"alarmArns"`
+	DashboardURL pulumi.StringOutput      `pulumi:"dashboardUrl"`
+
+	monitored Monitored
 }
 
 // NewNatInstance creates the NAT's security group, network interface (source/dest check off),
@@ -130,7 +139,13 @@ func NewNatInstance(ctx *pulumi.Context, name string, args *NatInstanceArgs, opt
 		return nil, fmt.Errorf("compute: NAT instance: %w", err)
 	}
 
-	if err := natAlarms(ctx, name, instance.ID(), parent); err != nil {
+	// Whom the alarms tell, and the NAT's own dashboard if asked for.
+	monitoring, err := NewMonitoring(ctx, name, args.MonitoringArgs, parent)
+	if err != nil {
+		return nil, err
+	}
+	alarms, err := newAlarms(ctx, watched{name: name, instanceID: instance.ID(), notify: monitoring.Notify.TopicArn}, capacityAlarms, parent)
+	if err != nil {
 		return nil, err
 	}
 
@@ -150,14 +165,26 @@ func NewNatInstance(ctx *pulumi.Context, name string, args *NatInstanceArgs, opt
 	n.Ami = instance.Ami
 	n.PrivateIP = eni.PrivateIp
 	n.PublicIP = eip.PublicIp
+	n.AlarmArns = pulumi.ToStringArrayOutput(alarms)
+	n.monitored = Monitored{Name: name, MemberNames: []string{name}, PublicIP: eip.PublicIp, AlarmArns: n.AlarmArns,
+		InstanceIds: pulumi.ToStringArrayOutput([]pulumi.StringOutput{n.InstanceID})}
+	if err := monitoring.Watch(ctx, []Monitored{n.monitored}); err != nil {
+		return nil, err
+	}
+	n.DashboardURL = monitoring.DashboardURL
 	if err := ctx.RegisterResourceOutputs(n, pulumi.Map{
 		"securityGroupId":    n.SecurityGroupID,
 		"networkInterfaceId": n.NetworkInterfaceID,
 		"instanceId":         n.InstanceID,
 		"privateIp":          n.PrivateIP,
 		"publicIp":           n.PublicIP,
+		"alarmArns":          n.AlarmArns,
+		"dashboardUrl":       n.DashboardURL,
 	}); err != nil {
 		return nil, err
 	}
 	return n, nil
 }
+
+// Monitored is what a dashboard of several NATs shows of this one (NewDashboard).
+func (n *NatInstance) Monitored() Monitored { return n.monitored }

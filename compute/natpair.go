@@ -3,9 +3,9 @@ package compute
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -42,6 +42,9 @@ type NatPairArgs struct {
 	// script now; the others keep what they run (see pairMemberOptions).
 	Rolling       [2]bool
 	PrivateRoutes []PairRoute
+	// MonitoringArgs: whom the alarms tell, and whether the NAT has a dashboard of its own (the
+	// lab passes its stack's topic and makes one dashboard for all its NATs).
+	MonitoringArgs
 }
 
 // PairRoute is a private default route the pair serves; the role may replace it by its table's ARN.
@@ -68,6 +71,12 @@ type NatPair struct {
 	StartedActive pulumi.StringOutput `pulumi:"startedActive"`
 	// MemberAmis are the images the members run, as recorded in the state.
 	MemberAmis pulumi.StringArrayOutput `pulumi:"memberAmis"`
+	// AlarmArns are both members' alarms; DashboardURL the pair's own dashboard's
+	// (MonitoringArgs.Dashboard), "" without one.
+	AlarmArns    pulumi.StringArrayOutput `pulumi:"alarmArns"`
+	DashboardURL pulumi.StringOutput      `pulumi:"dashboardUrl"`
+
+	monitored Monitored
 }
 
 // pairMember is what the pair builds for each of its two members.
@@ -143,6 +152,12 @@ func NewNatPair(ctx *pulumi.Context, name string, args *NatPairArgs, opts ...pul
 		return nil, err
 	}
 
+	// Whom the alarms tell, and the NAT's own dashboard if asked for.
+	monitoring, err := NewMonitoring(ctx, name, args.MonitoringArgs, parent)
+	if err != nil {
+		return nil, err
+	}
+	var alarms []pulumi.StringOutput
 	routeTables := pulumi.StringArray{}
 	for _, route := range args.PrivateRoutes {
 		routeTables = append(routeTables, route.RouteTableID)
@@ -204,12 +219,12 @@ func NewNatPair(ctx *pulumi.Context, name string, args *NatPairArgs, opts ...pul
 		if err != nil {
 			return nil, fmt.Errorf("compute: NAT pair member %s: %w", m.name, err)
 		}
-		if err := natAlarms(ctx, m.name, m.instance.ID(), parent); err != nil {
+		w := watched{name: m.name, instanceID: m.instance.ID(), notify: monitoring.Notify.TopicArn, partition: partition.Partition, region: args.Region}
+		arns, err := newAlarms(ctx, w, append(slices.Clone(capacityAlarms), memberAlarms...), parent)
+		if err != nil {
 			return nil, err
 		}
-		if err := newMemberAlarms(ctx, m.name, partition.Partition, args.Region, m.instance, parent); err != nil {
-			return nil, err
-		}
+		alarms = append(alarms, arns...)
 	}
 
 	// Turning pairs on in a deployed stack: the route was the NAT instance's child. The alias
@@ -243,6 +258,13 @@ func NewNatPair(ctx *pulumi.Context, name string, args *NatPairArgs, opts ...pul
 	}
 	n.MemberInstanceIDs, n.MemberPrivateIPs, n.MemberPublicIPs = ids.ToStringArrayOutput(), ips.ToStringArrayOutput(), publicIPs.ToStringArrayOutput()
 	n.MemberAmis = amis.ToStringArrayOutput()
+	n.AlarmArns = pulumi.ToStringArrayOutput(alarms)
+	n.monitored = Monitored{Name: name, Pair: true, MemberNames: []string{members[0].name, members[1].name},
+		InstanceIds: n.MemberInstanceIDs, PublicIP: n.PublicIP, AlarmArns: n.AlarmArns}
+	if err := monitoring.Watch(ctx, []Monitored{n.monitored}); err != nil {
+		return nil, err
+	}
+	n.DashboardURL = monitoring.DashboardURL
 	if err := ctx.RegisterResourceOutputs(n, pulumi.Map{
 		"securityGroupId":   n.SecurityGroupID,
 		"instanceId":        n.InstanceID,
@@ -252,11 +274,16 @@ func NewNatPair(ctx *pulumi.Context, name string, args *NatPairArgs, opts ...pul
 		"memberPrivateIps":  n.MemberPrivateIPs,
 		"memberPublicIps":   n.MemberPublicIPs,
 		"startedActive":     n.StartedActive,
+		"alarmArns":         n.AlarmArns,
+		"dashboardUrl":      n.DashboardURL,
 	}); err != nil {
 		return nil, err
 	}
 	return n, nil
 }
+
+// Monitored is what a dashboard of several NATs shows of this pair (NewDashboard).
+func (n *NatPair) Monitored() Monitored { return n.monitored }
 
 // newPairSecurityGroup is a NAT's security group plus what the members say to each other,
 // allowed by group, never by address.
@@ -323,30 +350,4 @@ func newPairRole(ctx *pulumi.Context, name string, floating *ec2.Eip, members []
 		return nil, nil, fmt.Errorf("compute: NAT pair role policy: %w", err)
 	}
 	return profile, policy, nil
-}
-
-// newMemberAlarms brings a failed member back without anyone acting: the EC2 recover action when
-// AWS's own system check fails (hardware, host), a reboot when the instance's check fails
-// (kernel hang, exhausted memory). keepalived then makes the member standby; the NAT does not move back.
-func newMemberAlarms(ctx *pulumi.Context, member, partition, region string, instance *ec2.Instance, parent pulumi.ResourceOption) error {
-	for _, a := range []struct{ suffix, metric, action, why string }{
-		{"system-check", "StatusCheckFailed_System", "recover", "AWS host or hardware fault: recover the member onto other hardware"},
-		{"instance-check", "StatusCheckFailed_Instance", "reboot", "member unresponsive (kernel, memory): reboot it"},
-	} {
-		if _, err := cloudwatch.NewMetricAlarm(ctx, member+"-"+a.suffix, &cloudwatch.MetricAlarmArgs{
-			AlarmDescription:   pulumi.String(member + ": " + a.why + "; the pair runs on the other member meanwhile"),
-			Namespace:          pulumi.String("AWS/EC2"),
-			MetricName:         pulumi.String(a.metric),
-			Dimensions:         pulumi.StringMap{"InstanceId": instance.ID()},
-			Statistic:          pulumi.String("Maximum"),
-			Period:             pulumi.Int(60),
-			EvaluationPeriods:  pulumi.Int(2),
-			Threshold:          pulumi.Float64(0),
-			ComparisonOperator: pulumi.String("GreaterThanThreshold"),
-			AlarmActions:       pulumi.Array{pulumi.Sprintf("arn:%s:automate:%s:ec2:%s", partition, region, a.action)},
-		}, parent); err != nil {
-			return fmt.Errorf("compute: NAT pair alarm %s-%s: %w", member, a.suffix, err)
-		}
-	}
-	return nil
 }

@@ -40,9 +40,22 @@ func Program(ctx *pulumi.Context) error {
 	if err != nil {
 		return fmt.Errorf("lab: region: %w", err)
 	}
+	partition, err := aws.GetPartition(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("lab: partition: %w", err)
+	}
 	if err := settings.CheckKeyPair(ctx, s, region.Name); err != nil {
 		return err
 	}
+	if err := settings.CheckAlarmTargets(s, partition.Partition, region.Name); err != nil {
+		return err
+	}
+	// Whom the alarms tell: a topic of the stack's, made before the NATs whose alarms name it.
+	monitoring, err := newMonitoring(ctx, s)
+	if err != nil {
+		return err
+	}
+	natMonitoring := compute.MonitoringArgs{Notify: monitoring.Notify}
 
 	// Session Manager instead of open SSH, for every instance. Single NAT instances have a role of
 	// their own, which may also publish their capacity metrics (and only to their namespace); a
@@ -96,6 +109,7 @@ func Program(ctx *pulumi.Context) error {
 	var nats []natEndpoint
 	var pairs []*compute.NatPair
 	var natAmis []pulumi.StringOutput // the images the NAT instances run, as recorded
+	var monitored []compute.Monitored // what the dashboard shows of each NAT
 	for _, zone := range s.NatZones() {
 		var routes []compute.PrivateRoute
 		tableArns := pulumi.StringArray{}
@@ -109,11 +123,12 @@ func Program(ctx *pulumi.Context) error {
 			}
 		}
 		if s.NatHighAvailability {
-			pair, err := newNatPair(ctx, s, region.Name, vpc, zone, len(nats), natSettings, routes, tableArns)
+			pair, err := newNatPair(ctx, s, region.Name, vpc, zone, len(nats), natSettings, routes, tableArns, natMonitoring)
 			if err != nil {
 				return err
 			}
 			pairs = append(pairs, pair)
+			monitored = append(monitored, pair.Monitored())
 			natAmis = append(natAmis, pair.MemberAmis.Index(pulumi.Int(0)), pair.MemberAmis.Index(pulumi.Int(1)))
 			nats = append(nats, natEndpoint{pair.SecurityGroupID, pair.InstanceID, pair.PrivateIP, pair.PublicIP})
 			continue
@@ -128,10 +143,12 @@ func Program(ctx *pulumi.Context) error {
 			InternetGateway:  []pulumi.Resource{vpc.InternetGatewayAttachment},
 			PublicRouting:    []pulumi.Resource{vpc.PublicDefaultRoute, vpc.PublicAssociations[zone]},
 			PrivateRoutes:    routes,
+			MonitoringArgs:   natMonitoring,
 		})
 		if err != nil {
 			return err
 		}
+		monitored = append(monitored, nat.Monitored())
 		nats = append(nats, natEndpoint{nat.SecurityGroupID, nat.InstanceID, nat.PrivateIP, nat.PublicIP})
 		natAmis = append(natAmis, nat.Ami)
 	}
@@ -155,6 +172,11 @@ func Program(ctx *pulumi.Context) error {
 	}
 	private, err := compute.NewPrivateInstances(ctx, "private-ec2", privateArgs)
 	if err != nil {
+		return err
+	}
+
+	// The topic's policy names every alarm; the dashboard shows every NAT.
+	if err := watch(ctx, s, region.Name, partition.Partition, monitoring, monitored); err != nil {
 		return err
 	}
 

@@ -23,7 +23,7 @@ type natEndpoint struct {
 // newNatPair builds the zone's NAT as a pair (natHighAvailability). index is the NAT's position,
 // which makes its VRRP router id unique in the VPC.
 func newNatPair(ctx *pulumi.Context, s settings.Settings, region string, vpc *network.Vpc, zone, index int,
-	natSettings compute.InstanceSettings, routes []compute.PrivateRoute, tableArns pulumi.StringArray) (*compute.NatPair, error) {
+	natSettings compute.InstanceSettings, routes []compute.PrivateRoute, tableArns pulumi.StringArray, monitoring compute.MonitoringArgs) (*compute.NatPair, error) {
 	z := s.Zones[zone]
 	pairRoutes := make([]compute.PairRoute, len(routes))
 	for i, r := range routes {
@@ -46,7 +46,8 @@ func newNatPair(ctx *pulumi.Context, s settings.Settings, region string, vpc *ne
 			slices.Contains(s.NatPairRoll, settings.NatPairMemberName(settings.NatName(zone), 0)),
 			slices.Contains(s.NatPairRoll, settings.NatPairMemberName(settings.NatName(zone), 1)),
 		},
-		PrivateRoutes: pairRoutes,
+		PrivateRoutes:  pairRoutes,
+		MonitoringArgs: monitoring,
 	})
 }
 

@@ -31,6 +31,10 @@ type NatInstanceArgs struct {
 	InstanceProfileName  pulumi.StringInput      `pulumi:"instanceProfileName,optional"`
 	InternetGatewayID    pulumi.StringInput      `pulumi:"internetGatewayId,optional"`
 	PublicRoutingIDs     pulumi.StringArrayInput `pulumi:"publicRoutingIds,optional"`
+	AlarmTopicArn        pulumi.StringInput      `pulumi:"alarmTopicArn,optional"`
+	AlarmEmail           string                  `pulumi:"alarmEmail,optional"`
+	AlarmTopicKmsKeyID   string                  `pulumi:"alarmTopicKmsKeyId,optional"`
+	Dashboard            bool                    `pulumi:"dashboard,optional"`
 }
 
 // Annotate describes every input for the generated SDKs.
@@ -55,6 +59,7 @@ func (a *NatInstanceArgs) Annotate(an infer.Annotator) {
 		"Session Manager. Unset for none.")
 	an.Describe(&a.InternetGatewayID, internetGatewayIDDescription("the NAT's Elastic IP is"))
 	an.Describe(&a.PublicRoutingIDs, publicRoutingIDsDescription("the instance starts"))
+	describeMonitoring(an, &a.AlarmTopicArn, &a.AlarmEmail, &a.AlarmTopicKmsKeyID, &a.Dashboard)
 }
 
 // Descriptions of the inputs both components take.
@@ -97,6 +102,8 @@ func (n *NatInstance) Annotate(an infer.Annotator) {
 	an.Describe(&n.Ami, "AMI id the NAT instance runs.")
 	an.Describe(&n.PrivateIP, "Private IPv4 address of the NAT.")
 	an.Describe(&n.PublicIP, "Public IPv4 address (Elastic IP) that the private subnets' traffic leaves with.")
+	an.Describe(&n.AlarmArns, alarmArnsDescription)
+	an.Describe(&n.DashboardURL, dashboardURLDescription)
 }
 
 // NewNatInstance checks the inputs, then builds the NAT with compute.NewNatInstance.
@@ -104,7 +111,8 @@ func NewNatInstance(ctx *pulumi.Context, name string, args NatInstanceArgs, opts
 	if args.InstanceType == "" {
 		args.InstanceType = DefaultInstanceType
 	}
-	if err := args.check(); err != nil {
+	monitoring := monitoringInputs{args.AlarmTopicArn, args.AlarmEmail, args.AlarmTopicKmsKeyID, args.Dashboard}
+	if err := args.check(ctx, monitoring); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	w, err := wire(ctx, name, args.InternetGatewayID, args.PublicRoutingIDs, args.PrivateRouteTableIDs)
@@ -127,6 +135,7 @@ func NewNatInstance(ctx *pulumi.Context, name string, args NatInstanceArgs, opts
 		InternetGateway: w.gateway,
 		PublicRouting:   w.publicRouting,
 		PrivateRoutes:   w.routes,
+		MonitoringArgs:  monitoring.args(),
 	}, opts...)
 	if err != nil {
 		return nil, err
@@ -136,9 +145,12 @@ func NewNatInstance(ctx *pulumi.Context, name string, args NatInstanceArgs, opts
 
 // check reports every bad input at once, naming the input, its value and what is allowed,
 // before any resource exists.
-func (a NatInstanceArgs) check() error {
+func (a NatInstanceArgs) check(ctx *pulumi.Context, monitoring monitoringInputs) error {
 	var p problems
 	vpc := p.checkShared(a.VpcCidr, a.InstanceType, a.KeyName, a.SSHAllowedCidrs)
+	if err := monitoring.check(ctx, &p); err != nil {
+		return err
+	}
 	if a.PrivateIP != "" {
 		ip, err := netip.ParseAddr(a.PrivateIP)
 		switch {

@@ -37,6 +37,10 @@ type NatPairArgs struct {
 	RollMember           string                  `pulumi:"rollMember,optional"`
 	InternetGatewayID    pulumi.StringInput      `pulumi:"internetGatewayId,optional"`
 	PublicRoutingIDs     pulumi.StringArrayInput `pulumi:"publicRoutingIds,optional"`
+	AlarmTopicArn        pulumi.StringInput      `pulumi:"alarmTopicArn,optional"`
+	AlarmEmail           string                  `pulumi:"alarmEmail,optional"`
+	AlarmTopicKmsKeyID   string                  `pulumi:"alarmTopicKmsKeyId,optional"`
+	Dashboard            bool                    `pulumi:"dashboard,optional"`
 }
 
 // Annotate describes every input for the generated SDKs.
@@ -70,6 +74,7 @@ func (a *NatPairArgs) Annotate(an infer.Annotator) {
 		"both members down. Unset: both keep what they run.")
 	an.Describe(&a.InternetGatewayID, internetGatewayIDDescription("the members' own Elastic IPs are"))
 	an.Describe(&a.PublicRoutingIDs, publicRoutingIDsDescription("the members start"))
+	describeMonitoring(an, &a.AlarmTopicArn, &a.AlarmEmail, &a.AlarmTopicKmsKeyID, &a.Dashboard)
 }
 
 // NatPair is the pair with its outputs: the compute package's component, served as it is.
@@ -87,6 +92,8 @@ func (n *NatPair) Annotate(an infer.Annotator) {
 	an.Describe(&n.InstanceID, "Id of the member that started active (member a).")
 	an.Describe(&n.PrivateIP, "The NAT's floating private IPv4 address.")
 	an.Describe(&n.PublicIP, "Public IPv4 address (the floating Elastic IP) that the private subnets' traffic leaves with.")
+	an.Describe(&n.AlarmArns, alarmArnsDescription+" Both members have the capacity alarms and the status-check alarms that recover or reboot them.")
+	an.Describe(&n.DashboardURL, dashboardURLDescription)
 	an.Describe(&n.MemberInstanceIDs, "Instance ids of members a and b.")
 	an.Describe(&n.MemberPrivateIPs, "Fixed private IPv4 addresses of members a and b.")
 	an.Describe(&n.MemberPublicIPs, "The members' own public IPv4 addresses (for their packages and API calls).")
@@ -102,7 +109,8 @@ func NewNatPair(ctx *pulumi.Context, name string, args NatPairArgs, opts ...pulu
 	if args.VirtualRouterID == 0 {
 		args.VirtualRouterID = DefaultVirtualRouterID
 	}
-	subnet, err := args.check()
+	monitoring := monitoringInputs{args.AlarmTopicArn, args.AlarmEmail, args.AlarmTopicKmsKeyID, args.Dashboard}
+	subnet, err := args.check(ctx, monitoring)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -138,6 +146,7 @@ func NewNatPair(ctx *pulumi.Context, name string, args NatPairArgs, opts ...pulu
 		PublicRouting:   w.publicRouting,
 		Rolling:         [2]bool{args.RollMember == pairMembers[0], args.RollMember == pairMembers[1]},
 		PrivateRoutes:   pairRoutes,
+		MonitoringArgs:  monitoring.args(),
 	}, opts...)
 	if err != nil {
 		return nil, err
@@ -168,9 +177,12 @@ func routeTableArns(ctx *pulumi.Context) (string, func(id pulumi.StringInput) pu
 
 // check reports every bad input at once, naming the input, its value and what is allowed,
 // before any resource exists. It returns the public subnet.
-func (a NatPairArgs) check() (netip.Prefix, error) {
+func (a NatPairArgs) check(ctx *pulumi.Context, monitoring monitoringInputs) (netip.Prefix, error) {
 	var p problems
 	vpc := p.checkShared(a.VpcCidr, a.InstanceType, a.KeyName, a.SSHAllowedCidrs)
+	if err := monitoring.check(ctx, &p); err != nil {
+		return netip.Prefix{}, err
+	}
 	subnet, want := settings.ParsePrefix(a.PublicSubnetCidr, 16, 28)
 	switch {
 	case want != "":
