@@ -46,7 +46,8 @@ func newNatPair(ctx *pulumi.Context, s settings.Settings, region string, vpc *ne
 			slices.Contains(s.NatPairRoll, settings.NatPairMemberName(settings.NatName(zone), 0)),
 			slices.Contains(s.NatPairRoll, settings.NatPairMemberName(settings.NatName(zone), 1)),
 		},
-		PrivateRoutes: pairRoutes,
+		PrivateRoutes:       pairRoutes,
+		PermissionsBoundary: s.IamPermissionsBoundary,
 	})
 }
 

@@ -53,6 +53,8 @@ type Graph struct {
 // Options adjust the mock cloud.
 type Options struct {
 	Stack string // default "test"
+	// Project is the Pulumi project the program runs as (its config namespace), default Project.
+	Project string
 	// NotOffered lists, per availability zone, instance types the zone does not offer.
 	NotOffered map[string][]string
 	// AmiRelease plays a newer Amazon Linux release: the SSM parameters answer
@@ -89,7 +91,7 @@ func Run(program pulumi.RunFunc, config map[string]string, opts Options) (*Graph
 		var err error
 		outputs, err = resolveExports(ctx)
 		return err
-	}, pulumi.WithMocks(Project, m.opts.Stack, m), func(info *pulumi.RunInfo) {
+	}, pulumi.WithMocks(m.opts.Project, m.opts.Stack, m), func(info *pulumi.RunInfo) {
 		info.Config = config
 	})
 	g := m.recording()
@@ -124,6 +126,9 @@ type mocks struct {
 func newMocks(opts Options, config map[string]string) *mocks {
 	if opts.Stack == "" {
 		opts.Stack = "test"
+	}
+	if opts.Project == "" {
+		opts.Project = Project
 	}
 	return &mocks{opts: opts, config: config, eips: map[netip.Addr]bool{}}
 }
@@ -187,8 +192,8 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		r.DependsOn = rpc.GetDependencies()
 		r.DeleteBeforeReplace = rpc.GetDeleteBeforeReplace()
 		r.IgnoreChanges = rpc.GetIgnoreChanges()
-		r.Aliases = aliasURNs(m.opts.Stack, rpc)
-		r.URN = urn(m.opts.Stack, rpc.GetParent(), args.TypeToken, args.Name)
+		r.Aliases = aliasURNs(m.opts.Project, m.opts.Stack, rpc)
+		r.URN = urn(m.opts.Project, m.opts.Stack, rpc.GetParent(), args.TypeToken, args.Name)
 	}
 	m.graph.Resources = append(m.graph.Resources, r)
 	return id, state, nil
@@ -196,12 +201,12 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 
 // urn is the URN the mock monitor gives the resource, so that Parent and DependsOn can be
 // matched to recorded resources.
-func urn(stack, parent, typ, name string) string {
+func urn(project, stack, parent, typ, name string) string {
 	parentType := tokens.Type("")
 	if p := resource.URN(parent); p != "" && p.QualifiedType() != resource.RootStackType {
 		parentType = p.QualifiedType()
 	}
-	return string(resource.NewURN(tokens.QName(stack), tokens.PackageName(Project), parentType, tokens.Type(typ), name))
+	return string(resource.NewURN(tokens.QName(stack), tokens.PackageName(project), parentType, tokens.Type(typ), name))
 }
 
 // instanceENI finds the recorded network interface an instance is launched with.
@@ -312,7 +317,7 @@ func (m *mocks) image(args resource.PropertyMap) (resource.PropertyMap, error) {
 
 // aliasURNs returns the URNs a registration names as the resource's former identities, whether
 // the SDK sent them as URNs or as specs (a former name, type or parent; the rest as now).
-func aliasURNs(stack string, rpc interface {
+func aliasURNs(project, stack string, rpc interface {
 	GetParent() string
 	GetType() string
 	GetName() string
@@ -334,7 +339,7 @@ func aliasURNs(stack string, rpc interface {
 			if spec.GetParentUrn() != "" || spec.GetNoParent() {
 				parent = spec.GetParentUrn()
 			}
-			out = append(out, urn(stack, parent, typ, name))
+			out = append(out, urn(project, stack, parent, typ, name))
 		}
 	}
 	return out

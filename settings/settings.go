@@ -86,6 +86,8 @@ type Raw struct {
 	NatPairRoll         []string
 	KeyName             string
 	SSHAllowedCidrs     []string
+	// IamPermissionsBoundary is a managed policy ARN, or empty.
+	IamPermissionsBoundary string
 }
 
 // Settings is the checked configuration: every address parsed and known to fit.
@@ -110,6 +112,8 @@ type Settings struct {
 	NatPairRoll     []string
 	KeyName         string         // empty: no key pair, Session Manager only
 	SSHAllowedCidrs []netip.Prefix // empty: no SSH from outside the VPC
+	// IamPermissionsBoundary is the boundary of every IAM role the stack creates; empty: none.
+	IamPermissionsBoundary string
 }
 
 // Zone is one availability zone's share of the VPC.
@@ -204,6 +208,7 @@ func read(cfg *config.Config) (Raw, error) {
 	list(KeyNatPairRoll, &raw.NatPairRoll)
 	str(KeyKeyName, &raw.KeyName)
 	list(KeySSHAllowedCidrs, &raw.SSHAllowedCidrs)
+	readBoundary(cfg, &raw)
 	return raw, problems.err()
 }
 
@@ -295,6 +300,7 @@ func Parse(raw Raw) (Settings, error) {
 			s.SSHAllowedCidrs = append(s.SSHAllowedCidrs, prefix)
 		}
 	}
+	p.boundary(&s, raw)
 	return s, p.err()
 }
 
