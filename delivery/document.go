@@ -19,8 +19,9 @@ type Document struct {
 type Statement struct {
 	Sid       string `json:",omitempty"`
 	Effect    string
+	Principal map[string]any `json:",omitempty"` // trust and resource policies only
 	Action    []string
-	Resource  []string
+	Resource  []string                  `json:",omitempty"` // none in a trust policy
 	Condition map[string]map[string]any `json:",omitempty"`
 }
 
