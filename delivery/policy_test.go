@@ -161,6 +161,13 @@ func TestDeployRoleCannotChangeTheDeliveryRoles(t *testing.T) {
 	if deny == nil {
 		t.Fatal("no Deny statement")
 	}
+	for _, name := range []string{DeployRoleName, PreviewRoleName, BoundaryPolicyName} {
+		for _, p := range NamePrefixes {
+			if strings.HasPrefix(name, p) {
+				t.Errorf("%s begins with the program's name prefix %s", name, p)
+			}
+		}
+	}
 	for _, st := range doc.Statement {
 		if st.Effect != "Allow" {
 			continue

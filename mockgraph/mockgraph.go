@@ -23,18 +23,21 @@ const Project = "nat-instance"
 
 // Resource is one registered resource.
 type Resource struct {
-	Type                string
-	Name                string
-	URN                 string
-	Parent              string // URN of the parent, "" for the stack itself
-	ID                  string
-	Custom              bool
-	DependsOn           []string // URNs named in DependsOn
-	DeleteBeforeReplace bool
-	IgnoreChanges       []string // input properties the engine keeps from the state
-	Aliases             []string // URNs the resource was known by before
-	Inputs              map[string]any
-	State               map[string]any // inputs plus what the mock cloud computed
+	Type      string
+	Name      string
+	URN       string
+	Parent    string // URN of the parent, "" for the stack itself
+	ID        string
+	Custom    bool
+	DependsOn []string // URNs named in DependsOn
+	// PropertyDependencies are, per input, the URNs of the resources whose outputs it takes, as
+	// the engine hands them to a policy pack (left out of JSON recordings, which predate them).
+	PropertyDependencies map[string][]string `json:"-"`
+	DeleteBeforeReplace  bool
+	IgnoreChanges        []string // input properties the engine keeps from the state
+	Aliases              []string // URNs the resource was known by before
+	Inputs               map[string]any
+	State                map[string]any // inputs plus what the mock cloud computed
 }
 
 // Invoke is one data-source call.
@@ -190,6 +193,10 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	if rpc != nil {
 		r.Parent = rpc.GetParent()
 		r.DependsOn = rpc.GetDependencies()
+		r.PropertyDependencies = map[string][]string{}
+		for prop, deps := range rpc.GetPropertyDependencies() {
+			r.PropertyDependencies[prop] = deps.GetUrns()
+		}
 		r.DeleteBeforeReplace = rpc.GetDeleteBeforeReplace()
 		r.IgnoreChanges = rpc.GetIgnoreChanges()
 		r.Aliases = aliasURNs(m.opts.Project, m.opts.Stack, rpc)
