@@ -33,11 +33,11 @@ func AmazonLinuxParameter(arch string) string {
 // withImage returns the settings with an image: the one given, or the current Amazon Linux 2023
 // for the instance type's architecture.
 func (s InstanceSettings) withImage(ctx *pulumi.Context) (InstanceSettings, error) {
-	if s.AmiId != nil {
+	if s.AmiID != nil {
 		return s, nil
 	}
 	ami, err := LookupAmazonLinux(ctx, s.InstanceType)
-	s.AmiId = pulumi.String(ami)
+	s.AmiID = pulumi.String(ami)
 	return s, err
 }
 
@@ -116,7 +116,7 @@ func (img Image) RunningImage(ctx *pulumi.Context, key, instanceType string, ami
 				{Name: "architecture", Values: []string{arch}},
 			}}); err != nil {
 				return "", fmt.Errorf("%s:%s is unset, so the instances keep their image %s, which is not %s as %s needs: "+
-					"pin an %s image first (pulumi config set %s <ami-id>, see the README, \"Updating a running stack\"): %w",
+					"pin an %s image first (pulumi config set %s <ami-id>, see docs/updating.md): %w",
 					settings.Namespace, key, id, arch, instanceType, arch, key, err)
 			}
 		}

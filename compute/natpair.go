@@ -21,19 +21,19 @@ type NatPairArgs struct {
 	// move this pair's identity and nothing else.
 	InstanceSettings
 	Region   string
-	VpcId    pulumi.StringInput
+	VpcID    pulumi.StringInput
 	VpcCidr  string
-	SubnetId pulumi.StringInput
+	SubnetID pulumi.StringInput
 	// SubnetPrefixLen is the public subnet's prefix length, for the floating address.
 	SubnetPrefixLen int
-	// FloatingIp is the NAT's address (natPrivateIp); no interface declares it: the active member
+	// FloatingIP is the NAT's address (natPrivateIp); no interface declares it: the active member
 	// claims it.
-	FloatingIp string
-	// MemberIps are the fixed primary addresses of members a and b.
-	MemberIps       [2]string
-	SshAllowedCidrs []string
-	// VirtualRouterId is the pair's VRRP id, unique in the VPC.
-	VirtualRouterId int
+	FloatingIP string
+	// MemberIPs are the fixed primary addresses of members a and b.
+	MemberIPs       [2]string
+	SSHAllowedCidrs []string
+	// VirtualRouterID is the pair's VRRP id, unique in the VPC.
+	VirtualRouterID int
 	// InternetGateway is what attaches the VPC's internet gateway (see NatInstanceArgs).
 	InternetGateway []pulumi.Resource
 	// PublicRouting is the public subnet's way to the internet gateway (see NatInstanceArgs).
@@ -53,19 +53,19 @@ type PairRoute struct {
 }
 
 // NatPair is a NAT whose identity floats between two member instances (README "NAT pairs").
-// Its fields mean what NatInstance's do; InstanceId is the member that started active.
+// Its fields mean what NatInstance's do; InstanceID is the member that started active.
 type NatPair struct {
 	pulumi.ResourceState
 
 	// Tagged, so that a component provider can serve these as the component's outputs.
-	SecurityGroupId pulumi.StringOutput `pulumi:"securityGroupId"`
-	InstanceId      pulumi.StringOutput `pulumi:"instanceId"`
-	PrivateIp       pulumi.StringOutput `pulumi:"privateIp"`
-	PublicIp        pulumi.StringOutput `pulumi:"publicIp"`
+	SecurityGroupID pulumi.StringOutput `pulumi:"securityGroupId"`
+	InstanceID      pulumi.StringOutput `pulumi:"instanceId"`
+	PrivateIP       pulumi.StringOutput `pulumi:"privateIp"`
+	PublicIP        pulumi.StringOutput `pulumi:"publicIp"`
 
-	MemberInstanceIds pulumi.StringArrayOutput `pulumi:"memberInstanceIds"`
-	MemberPrivateIps  pulumi.StringArrayOutput `pulumi:"memberPrivateIps"`
-	MemberPublicIps   pulumi.StringArrayOutput `pulumi:"memberPublicIps"`
+	MemberInstanceIDs pulumi.StringArrayOutput `pulumi:"memberInstanceIds"`
+	MemberPrivateIPs  pulumi.StringArrayOutput `pulumi:"memberPrivateIps"`
+	MemberPublicIPs   pulumi.StringArrayOutput `pulumi:"memberPublicIps"`
 	// StartedActive names the member with the higher VRRP priority on a fresh pair.
 	StartedActive pulumi.StringOutput `pulumi:"startedActive"`
 	// MemberAmis are the images the members run, as recorded in the state.
@@ -112,12 +112,12 @@ func NewNatPair(ctx *pulumi.Context, name string, args *NatPairArgs, opts ...pul
 
 	members := make([]*pairMember, len(memberSuffixes))
 	for i, suffix := range memberSuffixes {
-		m := &pairMember{name: name + "-" + suffix, ip: args.MemberIps[i]}
+		m := &pairMember{name: name + "-" + suffix, ip: args.MemberIPs[i]}
 		// The floating address is not declared here: it is the active member's secondary
 		// address, assigned at takeover; refresh then reads it back, and nothing is planned.
 		m.eni, err = ec2.NewNetworkInterface(ctx, m.name, &ec2.NetworkInterfaceArgs{
 			Description:     pulumi.String(m.name + " primary interface (source/dest check off to forward; the NAT address floats onto the active member)"),
-			SubnetId:        args.SubnetId,
+			SubnetId:        args.SubnetID,
 			PrivateIps:      pulumi.StringArray{pulumi.String(m.ip)},
 			SecurityGroups:  pulumi.StringArray{sg.ID()},
 			SourceDestCheck: pulumi.Bool(false),
@@ -147,7 +147,7 @@ func NewNatPair(ctx *pulumi.Context, name string, args *NatPairArgs, opts ...pul
 
 	routeTables := pulumi.StringArray{}
 	for _, route := range args.PrivateRoutes {
-		routeTables = append(routeTables, route.RouteTableId)
+		routeTables = append(routeTables, route.RouteTableID)
 	}
 	for i, m := range members {
 		// Each member's own way out, active or standby: packages at first boot, Session
@@ -171,12 +171,12 @@ func NewNatPair(ctx *pulumi.Context, name string, args *NatPairArgs, opts ...pul
 		member := NatPairMember{
 			Region:          args.Region,
 			VpcCidr:         args.VpcCidr,
-			FloatingIP:      args.FloatingIp,
+			FloatingIP:      args.FloatingIP,
 			SubnetPrefixLen: args.SubnetPrefixLen,
 			SelfIP:          m.ip,
 			PeerIP:          members[1-i].ip,
 			StartsActive:    i == 0,
-			VirtualRouterID: args.VirtualRouterId,
+			VirtualRouterID: args.VirtualRouterID,
 		}
 		// Gzipped: the member's files are larger than the 16 KB EC2 takes raw; cloud-init unpacks them.
 		userData := pulumi.All(m.eni.ID(), floating.AllocationId, routeTables).ApplyT(func(ids []any) (string, error) {
@@ -222,7 +222,7 @@ func NewNatPair(ctx *pulumi.Context, name string, args *NatPairArgs, opts ...pul
 		// Member a at creation; after the first boot keepalived owns the target, so a refresh
 		// after a failover plans nothing.
 		if _, err := ec2.NewRoute(ctx, route.Name, &ec2.RouteArgs{
-			RouteTableId:         route.RouteTableId,
+			RouteTableId:         route.RouteTableID,
 			DestinationCidrBlock: pulumi.String("0.0.0.0/0"),
 			NetworkInterfaceId:   members[0].eni.ID(),
 		}, parent, pulumi.IgnoreChanges([]string{"networkInterfaceId"}),
@@ -231,28 +231,28 @@ func NewNatPair(ctx *pulumi.Context, name string, args *NatPairArgs, opts ...pul
 		}
 	}
 
-	n.SecurityGroupId = sg.ID().ToStringOutput()
-	n.InstanceId = members[0].instance.ID().ToStringOutput()
-	n.PrivateIp = pulumi.String(args.FloatingIp).ToStringOutput()
-	n.PublicIp = floating.PublicIp
+	n.SecurityGroupID = sg.ID().ToStringOutput()
+	n.InstanceID = members[0].instance.ID().ToStringOutput()
+	n.PrivateIP = pulumi.String(args.FloatingIP).ToStringOutput()
+	n.PublicIP = floating.PublicIp
 	n.StartedActive = pulumi.String(members[0].name).ToStringOutput()
-	ids, ips, publicIps, amis := pulumi.StringArray{}, pulumi.StringArray{}, pulumi.StringArray{}, pulumi.StringArray{}
+	ids, ips, publicIPs, amis := pulumi.StringArray{}, pulumi.StringArray{}, pulumi.StringArray{}, pulumi.StringArray{}
 	for _, m := range members {
 		ids = append(ids, m.instance.ID().ToStringOutput())
 		ips = append(ips, pulumi.String(m.ip))
-		publicIps = append(publicIps, m.eip.PublicIp)
+		publicIPs = append(publicIPs, m.eip.PublicIp)
 		amis = append(amis, m.instance.Ami)
 	}
-	n.MemberInstanceIds, n.MemberPrivateIps, n.MemberPublicIps = ids.ToStringArrayOutput(), ips.ToStringArrayOutput(), publicIps.ToStringArrayOutput()
+	n.MemberInstanceIDs, n.MemberPrivateIPs, n.MemberPublicIPs = ids.ToStringArrayOutput(), ips.ToStringArrayOutput(), publicIPs.ToStringArrayOutput()
 	n.MemberAmis = amis.ToStringArrayOutput()
 	if err := ctx.RegisterResourceOutputs(n, pulumi.Map{
-		"securityGroupId":   n.SecurityGroupId,
-		"instanceId":        n.InstanceId,
-		"privateIp":         n.PrivateIp,
-		"publicIp":          n.PublicIp,
-		"memberInstanceIds": n.MemberInstanceIds,
-		"memberPrivateIps":  n.MemberPrivateIps,
-		"memberPublicIps":   n.MemberPublicIps,
+		"securityGroupId":   n.SecurityGroupID,
+		"instanceId":        n.InstanceID,
+		"privateIp":         n.PrivateIP,
+		"publicIp":          n.PublicIP,
+		"memberInstanceIds": n.MemberInstanceIDs,
+		"memberPrivateIps":  n.MemberPrivateIPs,
+		"memberPublicIps":   n.MemberPublicIPs,
 		"startedActive":     n.StartedActive,
 	}); err != nil {
 		return nil, err
@@ -263,13 +263,13 @@ func NewNatPair(ctx *pulumi.Context, name string, args *NatPairArgs, opts ...pul
 // newPairSecurityGroup is a NAT's security group plus what the members say to each other,
 // allowed by group, never by address.
 func newPairSecurityGroup(ctx *pulumi.Context, name string, args *NatPairArgs, parent pulumi.ResourceOption) (*ec2.SecurityGroup, error) {
-	inbound, outbound := natRules(args.VpcCidr, args.SshAllowedCidrs)
+	inbound, outbound := natRules(args.VpcCidr, args.SSHAllowedCidrs)
 	peers := []rule{
 		{description: "VRRP between the pair members (keepalived)", protocol: vrrpProtocol, from: 0, to: 0, self: true},
 		{description: "conntrackd state sync between the pair members", protocol: "udp", from: NatPairSyncPort, to: NatPairSyncPort, self: true},
 	}
 	sg, err := ec2.NewSecurityGroup(ctx, name, &ec2.SecurityGroupArgs{
-		VpcId:       args.VpcId,
+		VpcId:       args.VpcID,
 		Description: pulumi.String("NAT pair: forwards web, UDP and ICMP from the VPC to the internet; VRRP and state sync between its members"),
 		Ingress:     ingress(append(inbound, peers...)),
 		Egress:      egress(append(outbound, peers...)),

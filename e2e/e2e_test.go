@@ -88,7 +88,9 @@ func TestLabOnAWS(t *testing.T) {
 	t.Run("private instance answers nothing from the internet", func(t *testing.T) {
 		var instance struct {
 			Reservations []struct {
-				Instances []struct{ PublicIpAddress string }
+				Instances []struct {
+					PublicIPAddress string `json:"PublicIpAddress"`
+				}
 			}
 		}
 		if err := cli.json(ctx, &instance, "ec2", "describe-instances", "--instance-ids", private); err != nil {
@@ -97,7 +99,7 @@ func TestLabOnAWS(t *testing.T) {
 		if len(instance.Reservations) == 0 || len(instance.Reservations[0].Instances) == 0 {
 			t.Fatalf("%s not found", private)
 		}
-		if ip := instance.Reservations[0].Instances[0].PublicIpAddress; ip != "" {
+		if ip := instance.Reservations[0].Instances[0].PublicIPAddress; ip != "" {
 			t.Errorf("%s has a public address %s", private, ip)
 		}
 		// The Elastic IP is the VPC's only public address, and the NAT forwards nothing inward:
@@ -236,7 +238,11 @@ func (a awsCLI) runShell(ctx context.Context, instance, command string) (string,
 	if err != nil {
 		return "", err
 	}
-	var sent struct{ Command struct{ CommandId string } }
+	var sent struct {
+		Command struct {
+			CommandID string `json:"CommandId"`
+		}
+	}
 	if err := a.json(ctx, &sent, "ssm", "send-command", "--instance-ids", instance,
 		"--document-name", "AWS-RunShellScript", "--parameters", string(parameters)); err != nil {
 		return "", err
@@ -247,7 +253,7 @@ func (a awsCLI) runShell(ctx context.Context, instance, command string) (string,
 		}
 		var result struct{ Status, StandardOutputContent, StandardErrorContent string }
 		if err := a.json(ctx, &result, "ssm", "get-command-invocation",
-			"--command-id", sent.Command.CommandId, "--instance-id", instance); err != nil {
+			"--command-id", sent.Command.CommandID, "--instance-id", instance); err != nil {
 			continue // the invocation is not registered yet
 		}
 		switch result.Status {

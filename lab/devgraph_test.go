@@ -14,7 +14,7 @@ import (
 var updateDevGraph = flag.Bool("update-dev-graph", false, "rewrite testdata/dev-graph.json from the program")
 
 // devGraphFile is the dev stack's graph as the program registered it before NAT pairs existed,
-// with what keeps a running stack from moving (README "Updating a running stack"): written by
+// with what keeps a running stack from moving (docs/updating.md): written by
 // this test with -update-dev-graph from that program, never by hand.
 const devGraphFile = "testdata/dev-graph.json"
 
@@ -46,7 +46,7 @@ func TestDevStackGraphIsUnchanged(t *testing.T) {
 	if !bytes.Equal(append(recorded, '\n'), want) {
 		t.Errorf("the dev stack's graph differs from %s; if the change to the lab is intended, rerun with -update-dev-graph and review the diff", devGraphFile)
 	}
-	// What a stack keeps from its creation (README "Updating a running stack"): the image until
+	// What a stack keeps from its creation (docs/updating.md): the image until
 	// it is pinned, the zone the program picked.
 	kept := map[string]string{"aws:ec2/instance:Instance": "ami", "aws:ec2/subnet:Subnet": "availabilityZone"}
 	for _, r := range g.Resources {

@@ -94,7 +94,7 @@ func Program(ctx *pulumi.Context) error {
 	// NAT instances in public subnets: each private route table's 0.0.0.0/0 goes to the ENI of
 	// its zone's NAT (perZone) or of the one NAT (single).
 	natSettings := base
-	natSettings.InstanceType, natSettings.AmiId, natSettings.AmiPinned = s.NatInstanceType, pulumi.String(natImage.ID), natImage.Pinned
+	natSettings.InstanceType, natSettings.AmiID, natSettings.AmiPinned = s.NatInstanceType, pulumi.String(natImage.ID), natImage.Pinned
 	natSettings.InstanceProfileName = natProfileName
 	var nats []natEndpoint
 	var pairs []*compute.NatPair
@@ -106,7 +106,7 @@ func Program(ctx *pulumi.Context) error {
 			if natZone(s, served) == zone {
 				routes = append(routes, compute.PrivateRoute{
 					Name:         fmt.Sprintf("nat-instance-route-%d", served+1),
-					RouteTableId: table.ID().ToStringOutput(),
+					RouteTableID: table.ID().ToStringOutput(),
 				})
 				tableArns = append(tableArns, table.Arn)
 			}
@@ -118,16 +118,16 @@ func Program(ctx *pulumi.Context) error {
 			}
 			pairs = append(pairs, pair)
 			natAmis = append(natAmis, pair.MemberAmis.Index(pulumi.Int(0)), pair.MemberAmis.Index(pulumi.Int(1)))
-			nats = append(nats, natEndpoint{pair.SecurityGroupId, pair.InstanceId, pair.PrivateIp, pair.PublicIp})
+			nats = append(nats, natEndpoint{pair.SecurityGroupID, pair.InstanceID, pair.PrivateIP, pair.PublicIP})
 			continue
 		}
 		nat, err := compute.NewNatInstance(ctx, settings.NatName(zone), &compute.NatInstanceArgs{
 			InstanceSettings: natSettings,
-			VpcId:            vpc.VpcId.ToStringOutput(),
+			VpcID:            vpc.VpcID.ToStringOutput(),
 			VpcCidr:          s.VpcCidr.String(),
-			SubnetId:         vpc.PublicSubnets[zone].ID().ToStringOutput(),
-			PrivateIp:        s.Zones[zone].NatPrivateIP.String(),
-			SshAllowedCidrs:  prefixStrings(s.SSHAllowedCidrs),
+			SubnetID:         vpc.PublicSubnets[zone].ID().ToStringOutput(),
+			PrivateIP:        s.Zones[zone].NatPrivateIP.String(),
+			SSHAllowedCidrs:  prefixStrings(s.SSHAllowedCidrs),
 			InternetGateway:  []pulumi.Resource{vpc.InternetGatewayAttachment},
 			PublicRouting:    []pulumi.Resource{vpc.PublicDefaultRoute, vpc.PublicAssociations[zone]},
 			PrivateRoutes:    routes,
@@ -135,25 +135,25 @@ func Program(ctx *pulumi.Context) error {
 		if err != nil {
 			return err
 		}
-		nats = append(nats, natEndpoint{nat.SecurityGroupId, nat.InstanceId, nat.PrivateIp, nat.PublicIp})
+		nats = append(nats, natEndpoint{nat.SecurityGroupID, nat.InstanceID, nat.PrivateIP, nat.PublicIP})
 		natAmis = append(natAmis, nat.Ami)
 	}
 
 	// Private instances in the private subnets, reachable only through a NAT.
 	privateSettings := base
-	privateSettings.InstanceType, privateSettings.AmiId, privateSettings.AmiPinned = s.PrivateInstanceType, pulumi.String(privateImage.ID), privateImage.Pinned
+	privateSettings.InstanceType, privateSettings.AmiID, privateSettings.AmiPinned = s.PrivateInstanceType, pulumi.String(privateImage.ID), privateImage.Pinned
 	privateArgs := &compute.PrivateInstancesArgs{
 		InstanceSettings: privateSettings,
-		VpcId:            vpc.VpcId.ToStringOutput(),
+		VpcID:            vpc.VpcID.ToStringOutput(),
 		VpcCidr:          s.VpcCidr.String(),
 	}
 	for _, nat := range nats {
-		privateArgs.NatSecurityGroupIds = append(privateArgs.NatSecurityGroupIds, nat.SecurityGroupId)
+		privateArgs.NatSecurityGroupIDs = append(privateArgs.NatSecurityGroupIDs, nat.SecurityGroupID)
 	}
 	for _, p := range s.PrivateInstances {
 		privateArgs.Instances = append(privateArgs.Instances, compute.PrivateInstanceArgs{
-			SubnetId:  vpc.PrivateSubnets[p.Zone].ID().ToStringOutput(),
-			PrivateIp: p.IP.String(),
+			SubnetID:  vpc.PrivateSubnets[p.Zone].ID().ToStringOutput(),
+			PrivateIP: p.IP.String(),
 		})
 	}
 	private, err := compute.NewPrivateInstances(ctx, "private-ec2", privateArgs)
@@ -165,7 +165,7 @@ func Program(ctx *pulumi.Context) error {
 	if len(pairs) > 0 {
 		exportNatPairs(ctx, region.Name, pairs)
 	}
-	// The images the instances run: the value to pin (README, "Updating a running stack").
+	// The images the instances run: the value to pin (docs/updating.md).
 	ctx.Export(settings.KeyNatAmiID, natImage.RunningImage(ctx, settings.KeyNatAmiID, s.NatInstanceType, natAmis))
 	ctx.Export(settings.KeyPrivateAmiID, privateImage.RunningImage(ctx, settings.KeyPrivateAmiID, s.PrivateInstanceType, private.Amis))
 	return nil

@@ -11,8 +11,8 @@ import (
 )
 
 // newFlowLogs records every flow of the VPC in a CloudWatch log group (CKV2_AWS_11), through a
-// role that only the flow-logs service of accountId can assume.
-func newFlowLogs(ctx *pulumi.Context, name string, vpc *ec2.Vpc, accountId string, args *VpcArgs, parent pulumi.ResourceOption) error {
+// role that only the flow-logs service of accountID can assume.
+func newFlowLogs(ctx *pulumi.Context, name string, vpc *ec2.Vpc, accountID string, args *VpcArgs, parent pulumi.ResourceOption) error {
 	group, err := cloudwatch.NewLogGroup(ctx, name+"-flow-logs", &cloudwatch.LogGroupArgs{
 		RetentionInDays: pulumi.Int(args.FlowLogRetentionDays),
 		Tags:            nameTag(name + "-flow-logs"),
@@ -27,7 +27,7 @@ func newFlowLogs(ctx *pulumi.Context, name string, vpc *ec2.Vpc, accountId strin
 			"Principal": map[string]any{"Service": "vpc-flow-logs.amazonaws.com"},
 			"Action":    "sts:AssumeRole",
 			// Confused-deputy guard: only flow logs of this account may use the role.
-			"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": accountId}},
+			"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": accountID}},
 		}},
 	})
 	if err != nil {

@@ -35,7 +35,7 @@ type ZoneArgs struct {
 type Vpc struct {
 	pulumi.ResourceState
 
-	VpcId     pulumi.IDOutput
+	VpcID     pulumi.IDOutput
 	CidrBlock string
 	// InternetGatewayAttachment must exist before an Elastic IP can be associated.
 	InternetGatewayAttachment *ec2.InternetGatewayAttachment
@@ -75,7 +75,7 @@ func NewVpc(ctx *pulumi.Context, name string, args *VpcArgs, opts ...pulumi.Reso
 	if err != nil {
 		return nil, fmt.Errorf("network: vpc %s: %w", args.CidrBlock, err)
 	}
-	v.VpcId = vpc.ID()
+	v.VpcID = vpc.ID()
 
 	// AWS creates a default security group that allows all traffic between its members and
 	// all egress; managing it with no rules removes them (CKV2_AWS_12).
@@ -145,7 +145,7 @@ func NewVpc(ctx *pulumi.Context, name string, args *VpcArgs, opts ...pulumi.Reso
 	}
 
 	if err := ctx.RegisterResourceOutputs(v, pulumi.Map{
-		"vpcId":                v.VpcId,
+		"vpcId":                v.VpcID,
 		"internetGatewayId":    igw.ID(),
 		"publicSubnetIds":      ids(v.PublicSubnets),
 		"privateSubnetIds":     ids(v.PrivateSubnets),

@@ -281,7 +281,7 @@ func TestConstructRejectsBadInputsBeforeAnyResource(t *testing.T) {
 
 // A user's VPC from ids alone: AWS picks the address, there is no instance profile or gateway
 // to wait for, and each private route table gets its own default route, named after the NAT.
-func TestConstructInAVpcGivenByIdsOnly(t *testing.T) {
+func TestConstructInAVpcGivenByIDsOnly(t *testing.T) {
 	g, err := construct(t, "egress", property.NewMap(map[string]property.Value{
 		"vpcId":                property.New("vpc-1"),
 		"vpcCidr":              property.New("10.0.0.0/16"),

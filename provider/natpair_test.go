@@ -202,7 +202,7 @@ func TestConstructPairWithUnknownRouteTables(t *testing.T) {
 // A user's VPC from ids alone: each private route table gets its own default route to member
 // a, named after the pair, and the role may replace routes in exactly those tables, named by
 // ARNs built from the ids in the stack's partition, region and account.
-func TestConstructPairInAVpcGivenByIdsOnly(t *testing.T) {
+func TestConstructPairInAVpcGivenByIDsOnly(t *testing.T) {
 	g, err := constructPair(t, "egress", property.NewMap(map[string]property.Value{
 		"vpcId":                property.New("vpc-1"),
 		"vpcCidr":              property.New("10.0.0.0/16"),

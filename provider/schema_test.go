@@ -152,8 +152,8 @@ func TestSchemaInputsAndOutputs(t *testing.T) {
 			t.Errorf("%s: instanceType default %v, want %s", tc.token, got, DefaultInstanceType)
 		}
 	}
-	if got := spec.Resources[pairToken].InputProperties["virtualRouterId"].Default; got != float64(DefaultVirtualRouterId) {
-		t.Errorf("virtualRouterId default %v (%T), want %d", got, got, DefaultVirtualRouterId)
+	if got := spec.Resources[pairToken].InputProperties["virtualRouterId"].Default; got != float64(DefaultVirtualRouterID) {
+		t.Errorf("virtualRouterId default %v (%T), want %d", got, got, DefaultVirtualRouterID)
 	}
 }
 

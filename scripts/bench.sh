@@ -2,7 +2,7 @@
 # Measures what a developer waits for: a cold build of the program (empty Go build cache, as on
 # a fresh machine with the modules already downloaded), a warm build after editing the program
 # (build cache filled), and one full program run under mocks (Go benchmark). Prints the figures
-# the README quotes.
+# docs/testing.md quotes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,7 +14,8 @@ trap 'rm -rf "$out" "$cold_cache" "$edited"' EXIT
 
 # Prints how long a command took, in tenths of a second.
 elapsed() {
-	local start=$(date +%s%N)
+	local start
+	start=$(date +%s%N)
 	"$@"
 	local tenths=$((($(date +%s%N) - start) / 100000000))
 	echo "$((tenths / 10)).$((tenths % 10))"

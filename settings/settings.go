@@ -97,7 +97,7 @@ type Settings struct {
 	// ZonesKey is the key the zone names came from, for messages about them.
 	ZonesKey    string
 	NatStrategy string
-	// NatHighAvailability makes every NAT a pair of member instances (issue 7).
+	// NatHighAvailability makes every NAT a pair of member instances that fail over to each other.
 	NatHighAvailability bool
 	// PrivateInstances are in config order; each lies in the private subnet of Zones[Zone].
 	PrivateInstances    []PrivateInstance
@@ -108,7 +108,7 @@ type Settings struct {
 	NatAmiID     string
 	PrivateAmiID string
 	// NatPairRoll names the NAT pair members that take the configured image, instance type, key
-	// pair and boot script; the others keep what they run (README, "Updating a running stack").
+	// pair and boot script; the others keep what they run (docs/updating.md).
 	NatPairRoll     []string
 	KeyName         string         // empty: no key pair, Session Manager only
 	SSHAllowedCidrs []netip.Prefix // empty: no SSH from outside the VPC

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -33,65 +34,76 @@ const (
 	idleFlows = 8
 )
 
-// PairChecks are issue 7's checks of NAT pairs, each on a twin of its own.
+// PairChecks are the faults a NAT pair must survive (and a negative control that shows the
+// connection checks can fail). Each exercises one pair: on a stack with several pairs, checks
+// share a twin, each on a pair of its own (RunChecks).
 func PairChecks() []Check {
 	return []Check{
-		{Name: "pair: the active member dies: new connections work again, through the same Elastic IP", Run: pairThen(checkActiveDies)},
-		{Name: "pair: established connections survive the active member's death", Run: pairThen(checkConnectionsSurvive)},
-		{Name: "pair: the dead member returns as standby, the NAT stays, a second failover keeps connections", Run: pairThen(checkMemberReturns)},
-		{Name: "pair: the standby dies: nothing changes", Run: pairThen(checkStandbyDies)},
-		{Name: "pair: a planned roll-out (standby replaced, handover, the other replaced) keeps connections", Run: pairThen(checkPlannedRollout)},
-		{Name: "pair: keepalived crashes on the active member: failover, connections kept", Run: pairThen(activeFault("keepalived killed", killKeepalived))},
-		{Name: "pair: the active member stops forwarding: failover, connections kept", Run: pairThen(activeFault("ip_forward=0", forwardingOff))},
+		{Name: "pair: the active member dies: new connections work again, through the same Elastic IP", OnPair: checkActiveDies},
+		{Name: "pair: established connections survive the active member's death", OnPair: checkConnectionsSurvive},
+		{Name: "pair: the dead member returns as standby, the NAT stays, a second failover keeps connections", OnPair: checkMemberReturns},
+		{Name: "pair: the standby dies: nothing changes", OnPair: checkStandbyDies},
+		{Name: "pair: a planned roll-out (standby replaced, handover, the other replaced) keeps connections", OnPair: checkPlannedRollout},
+		{Name: "pair: keepalived crashes on the active member: failover, connections kept", OnPair: activeFault("keepalived killed", killKeepalived)},
+		{Name: "pair: the active member stops forwarding: failover, connections kept", OnPair: activeFault("ip_forward=0", forwardingOff)},
 		// Without its nat chains the kernel stops translating even established flows at once; the
 		// member drops their untranslated replies (nat_pair table) instead of resetting them.
-		{Name: "pair: the active member loses its ruleset: failover, connections kept", Run: pairThen(activeFault("nat_instance table deleted", rulesetDeleted))},
-		{Name: "pair: the members cannot hear each other: traffic flows, one owner in the end", Run: pairThen(checkSplitBrain)},
-		{Name: "pair: a member takes state sync from its peer only", Run: pairThen(checkOnlyThePeerSyncs)},
-		{Name: "negative control: with conntrackd stopped, established connections do not survive", Run: pairThen(checkWithoutConntrackd)},
+		{Name: "pair: the active member loses its ruleset: failover, connections kept", OnPair: activeFault("nat_instance table deleted", rulesetDeleted)},
+		{Name: "pair: the members cannot hear each other: traffic flows, one owner in the end", OnPair: checkSplitBrain},
+		{Name: "pair: a member takes state sync from its peer only", OnPair: checkOnlyThePeerSyncs},
+		{Name: "negative control: with conntrackd stopped, established connections do not survive", OnPair: checkWithoutConntrackd},
 	}
 }
 
-// pairThen serves the flows' services on the internet host and boots every pair first.
-func pairThen(check func(context.Context, *Twin, Pair) error) func(context.Context, *Twin, Expectation) error {
-	return func(ctx context.Context, t *Twin, _ Expectation) error {
-		if err := ipIn(ctx, t.internet(), "addr", "add", downloadHost.String()+"/32", "dev", "net0"); err != nil {
-			return err
-		}
-		if err := t.listen(t.internet(), netip.AddrPortFrom(InternetHost, flowPort), serveEcho); err != nil {
-			return err
-		}
-		if err := t.listen(t.internet(), netip.AddrPortFrom(downloadHost, flowPort), serveDownload); err != nil {
-			return err
-		}
-		var udp net.PacketConn
-		if err := inNamespace(t.internet(), func() (err error) {
-			udp, err = net.ListenPacket("udp4", netip.AddrPortFrom(InternetHost, udpPort).String())
-			return err
-		}); err != nil {
-			return err
-		}
-		defer udp.Close()
-		go serveUDPAddress(udp)
-		if err := t.StartPairs(ctx); err != nil {
-			return t.withMemberLogs(err)
-		}
-		return t.withMemberLogs(check(ctx, t, t.topo.Pairs[0]))
+// runOnPairs serves the flows' services on the internet host, boots every pair, then runs the
+// group's checks side by side, the k-th on the k-th pair.
+func (t *Twin) runOnPairs(ctx context.Context, checks []Check, group []int, errs []error) error {
+	if err := ipIn(ctx, t.internet(), "addr", "add", downloadHost.String()+"/32", "dev", "net0"); err != nil {
+		return err
 	}
+	if err := t.listen(t.internet(), netip.AddrPortFrom(InternetHost, flowPort), serveEcho); err != nil {
+		return err
+	}
+	if err := t.listen(t.internet(), netip.AddrPortFrom(downloadHost, flowPort), serveDownload); err != nil {
+		return err
+	}
+	var udp net.PacketConn
+	if err := inNamespace(t.internet(), func() (err error) {
+		udp, err = net.ListenPacket("udp4", netip.AddrPortFrom(InternetHost, udpPort).String())
+		return err
+	}); err != nil {
+		return err
+	}
+	defer udp.Close()
+	go serveUDPAddress(udp)
+	if err := t.StartPairs(ctx); err != nil {
+		for _, p := range t.topo.Pairs {
+			err = t.withMemberLogs(p, err)
+		}
+		return err
+	}
+	var wg sync.WaitGroup
+	for k, i := range group {
+		p := t.topo.Pairs[k]
+		wg.Go(func() { errs[k] = t.withMemberLogs(p, checks[i].OnPair(ctx, t, p)) })
+	}
+	wg.Wait()
+	return nil
 }
 
-// withMemberLogs adds what the members printed to a failure.
-func (t *Twin) withMemberLogs(err error) error {
+// withMemberLogs adds what a pair's members printed to a failure.
+func (t *Twin) withMemberLogs(p Pair, err error) error {
 	if err == nil {
 		return nil
 	}
-	for _, p := range t.topo.Pairs {
-		for _, m := range p.Members {
-			t.logf("--- %s printed:\n%s", m, t.MemberLog(m))
-		}
+	for _, m := range p.Members {
+		t.logf("--- %s printed:\n%s", m, t.MemberLog(m))
 	}
 	return err
 }
+
+// label names a pair by its members.
+func (p Pair) label() string { return p.Members[0] + "/" + p.Members[1] }
 
 func (p Pair) other(member string) string {
 	if p.Members[0] == member {
@@ -140,7 +152,7 @@ func (t *Twin) waitNewConnections(ctx context.Context, p Pair, since time.Time) 
 // commit on a takeover.
 func (t *Twin) waitSynced(ctx context.Context, member string, n int) error {
 	var got int
-	err := poll(ctx, syncLimit, func() bool {
+	err := pollEvery(ctx, syncLimit, processPoll, func() bool {
 		out, err := t.InMember(ctx, member, "conntrackd", "-C", compute.NatPairConntrackdPath, "-e")
 		got = strings.Count(out, fmt.Sprintf("dport=%d ", flowPort)) + strings.Count(out, fmt.Sprintf("dport=%d ", udpPort))
 		return err == nil && got >= n
@@ -171,7 +183,7 @@ func (t *Twin) failOverWithFlows(ctx context.Context, p Pair, fault func(context
 	took, err := t.waitNewConnections(ctx, p, start)
 	if err == nil {
 		_, err = t.WaitOwner(ctx, p, standby, failoverLimit)
-		t.logf(figurePrefix+": the identity was whole on %s %.1f s after the fault", standby, time.Since(start).Seconds())
+		t.figuref(p, "the identity was whole on %s %.1f s after the fault", standby, time.Since(start).Seconds())
 	}
 	if err == nil {
 		_ = flows.WaitProgress(ctx, before, failoverLimit) // a stalled flow shows in the report
@@ -181,16 +193,22 @@ func (t *Twin) failOverWithFlows(ctx context.Context, p Pair, fault func(context
 	return took, report, err
 }
 
-// figurePrefix starts every transcript line that carries a measured figure.
+// figurePrefix starts every transcript line that carries a measured figure; the pair it was
+// measured on follows, since pairs of one twin are checked side by side.
 const figurePrefix = "measured"
+
+func (t *Twin) figuref(p Pair, format string, args ...any) {
+	t.logf("%s %s: %s", figurePrefix, p.label(), fmt.Sprintf(format, args...))
+}
 
 // Figures collects the measured figures of the checks' transcripts, each with its check.
 func Figures(results []Result) []string {
 	var out []string
 	for _, r := range results {
+		mine := fmt.Sprintf("%s %s: ", figurePrefix, r.pair)
 		for line := range strings.Lines(r.Transcript) {
-			if strings.HasPrefix(line, figurePrefix) {
-				out = append(out, fmt.Sprintf("%s: %s", r.Check, strings.TrimSpace(line)))
+			if figure, ok := strings.CutPrefix(line, mine); ok && r.pair != "" {
+				out = append(out, fmt.Sprintf("%s: %s", r.Check, strings.TrimSpace(figure)))
 			}
 		}
 	}
@@ -209,7 +227,7 @@ func checkActiveDies(ctx context.Context, t *Twin, p Pair) error {
 	if err != nil {
 		return err
 	}
-	t.logf(figurePrefix+": %.1f s from the active member's death to the first new connection (AWS calls %v each)",
+	t.figuref(p, "%.1f s from the active member's death to the first new connection (AWS calls %v each)",
 		took.Seconds(), t.opts.awsCallDelay())
 	return nil
 }
@@ -219,7 +237,7 @@ func checkConnectionsSurvive(ctx context.Context, t *Twin, p Pair) error {
 	if err != nil {
 		return err
 	}
-	t.logf(figurePrefix+": %.1f s to the first new connection; %s", took.Seconds(), report)
+	t.figuref(p, "%.1f s to the first new connection; %s", took.Seconds(), report)
 	return report.Err()
 }
 
@@ -317,7 +335,7 @@ func activeFault(what string, fault func(context.Context, *Twin, string) error) 
 		if err != nil {
 			return err
 		}
-		t.logf(figurePrefix+" (%s): %.1f s to the first new connection; %s", what, took.Seconds(), report)
+		t.figuref(p, "(%s): %.1f s to the first new connection; %s", what, took.Seconds(), report)
 		return report.Err()
 	}
 }
@@ -343,18 +361,25 @@ func rulesetDeleted(ctx context.Context, t *Twin, member string) error {
 	return err
 }
 
-// vrrpBlock drops VRRP at the VPC router, between every pair's members.
-const vrrpBlock = `table ip twin_fault {
+// vrrpBlock drops VRRP at the VPC router between a pair's members (other pairs of the twin
+// keep theirs), in a table of the pair's own.
+func (t *Twin) vrrpBlock(p Pair) (table, ruleset string) {
+	a := t.topo.Instances[t.instanceIndex(p.Members[0])].PrivateIP
+	b := t.topo.Instances[t.instanceIndex(p.Members[1])].PrivateIP
+	table = "twin_fault_" + unsafeName.ReplaceAllString(p.Members[0], "_")
+	return table, fmt.Sprintf(`table ip %s {
 	chain forward {
 		type filter hook forward priority filter - 10; policy accept;
-		meta l4proto 112 drop
+		ip saddr { %s, %s } ip daddr { %s, %s } meta l4proto 112 drop
 	}
 }
-`
+`, table, a, b, a, b)
+}
 
 func checkSplitBrain(ctx context.Context, t *Twin, p Pair) error {
 	active, standby := t.active(p)
-	if err := nftIn(ctx, t.router(), vrrpBlock); err != nil {
+	table, block := t.vrrpBlock(p)
+	if err := nftIn(ctx, t.router(), block); err != nil {
 		return err
 	}
 	t.logf("VRRP dropped between %s and %s", active, standby)
@@ -370,25 +395,37 @@ func checkSplitBrain(ctx context.Context, t *Twin, p Pair) error {
 	if _, err := t.waitNewConnections(ctx, p, time.Now()); err != nil {
 		return fmt.Errorf("while VRRP is blocked: %w", err)
 	}
-	if _, err := run(ctx, "ip", "netns", "exec", t.router(), "nft", "delete", "table", "ip", "twin_fault"); err != nil {
+	if _, err := run(ctx, "ip", "netns", "exec", t.router(), "nft", "delete", "table", "ip", table); err != nil {
 		return err
 	}
 	t.logf("VRRP flows again")
 	// Both are active; the one that hears a lower priority keeps (and re-takes) the identity,
 	// the other steps back and drops the address.
+	owner, err := t.waitSettled(ctx, p)
+	if err != nil {
+		return fmt.Errorf("after VRRP returned: %w", err)
+	}
+	t.logf("after VRRP returned: one owner, %s (EC2 and the only member with the floating address)", owner)
+	_, err = t.waitNewConnections(ctx, p, time.Now())
+	return err
+}
+
+// waitSettled waits until a pair has one owner: its identity whole in EC2 on a member that is
+// the only one with the floating address configured.
+func (t *Twin) waitSettled(ctx context.Context, p Pair) (string, error) {
 	var owner string
-	err = poll(ctx, failoverLimit, func() bool {
+	var holders []string
+	err := pollEvery(ctx, failoverLimit, processPoll, func() bool {
 		var whole bool
+		var err error
 		owner, whole = t.Owner(p)
 		holders, err = t.floatingHolders(ctx, p)
 		return whole && err == nil && len(holders) == 1 && holders[0] == owner
 	})
 	if err != nil {
-		return fmt.Errorf("after VRRP returned: EC2 owner %q, floating address on %v", owner, holders)
+		return owner, fmt.Errorf("pair %s: no single owner within %v: EC2 owner %q, floating address on %v", p.label(), failoverLimit, owner, holders)
 	}
-	t.logf("after VRRP returned: one owner, %s (EC2 and the only member with the floating address)", owner)
-	_, err = t.waitNewConnections(ctx, p, time.Now())
-	return err
+	return owner, nil
 }
 
 // floatingHolders lists the members that have the floating address configured.

@@ -96,27 +96,31 @@ func expectationFrom(outputs map[string]any) (Expectation, error) {
 	return exp, nil
 }
 
-// Check is one named check of the lab, run on a twin of its own.
+// Check is one named check of the lab. A check with Run has a twin of its own unless it only
+// looks (ReadOnly): those share one, one after another. A check with OnPair exercises one NAT
+// pair and shares a twin with other such checks, each on a pair of its own (RunChecks).
 type Check struct {
 	Name string
 	// Change alters the topology before the twin is built (a negative control); nil keeps it.
-	Change func(*Topology)
-	Run    func(ctx context.Context, t *Twin, exp Expectation) error
+	Change   func(*Topology)
+	Run      func(ctx context.Context, t *Twin, exp Expectation) error
+	ReadOnly bool
+	OnPair   func(ctx context.Context, t *Twin, p Pair) error
 }
 
 // LabChecks are the write-up's checks, and what it only says in words, as runnable checks.
 func LabChecks(topo Topology) []Check {
 	checks := []Check{
-		{Name: "private instances reach the internet through their NAT, as its Elastic IP", Run: bootThen(
+		{Name: "private instances reach the internet through their NAT, as its Elastic IP", ReadOnly: true, Run: bootThen(
 			func(ctx context.Context, t *Twin, exp Expectation) error { return t.CheckEgress(ctx, exp) })},
-		{Name: "nothing from the internet reaches a private instance; SSH only as configured", Run: bootThen(
+		{Name: "nothing from the internet reaches a private instance; SSH only as configured", ReadOnly: true, Run: bootThen(
 			func(ctx context.Context, t *Twin, exp Expectation) error { return t.CheckInbound(ctx, exp) })},
 		{Name: "the boot script is idempotent and survives a reboot", Run: checkReboot},
 		{Name: "negative control: without the private default route, no egress", Change: withoutPrivateDefaultRoutes, Run: bootThen(
 			func(ctx context.Context, t *Twin, _ Expectation) error { return t.CheckNoEgress(ctx) })},
 		{Name: "negative control: with source/dest check on, no egress", Change: withSourceDestCheck, Run: bootThen(
 			func(ctx context.Context, t *Twin, _ Expectation) error { return t.CheckNoEgress(ctx) })},
-		{Name: "negative control: without the boot script, no egress",
+		{Name: "negative control: without the boot script, no egress", Change: withoutBoot,
 			Run: func(ctx context.Context, t *Twin, _ Expectation) error { return t.CheckNoEgress(ctx) }},
 	}
 	if len(topo.Pairs) > 0 {
@@ -195,6 +199,15 @@ func withoutPrivateDefaultRoutes(topo *Topology) {
 	}
 }
 
+// withoutBoot leaves the NAT instances and pair members as they are before any boot: no boot
+// script, no member files, so no pair (and no member budget) either.
+func withoutBoot(topo *Topology) {
+	for i := range topo.Instances {
+		topo.Instances[i].Boot, topo.Instances[i].PairFiles = nil, nil
+	}
+	topo.Pairs = nil
+}
+
 func withSourceDestCheck(topo *Topology) {
 	for i := range topo.Instances {
 		topo.Instances[i].SourceDestCheck = true
@@ -212,6 +225,9 @@ func (topo Topology) nats() []Instance {
 	return out
 }
 
+// memberCount is how many NAT pair members the topology runs.
+func (topo Topology) memberCount() int { return 2 * len(topo.Pairs) }
+
 // clone copies a topology deeply enough for a Change to alter it.
 func (topo Topology) clone() Topology {
 	out := topo
@@ -225,30 +241,94 @@ type Result struct {
 	Check      string
 	Transcript string
 	Err        error
+	// pair names the pair an OnPair check exercised on a twin it may have shared.
+	pair string
 }
 
-// RunChecks runs each check on a fresh twin of the lab, in parallel, and returns the results in
-// order. Each twin is torn down, whatever happens.
+// checkLimit bounds one twin's checks, from its start (after it got its share of the machine,
+// budget.go): the longest pair check waits on a handful of takeovers, each bounded by
+// failoverLimit.
+const checkLimit = 4 * failoverLimit
+
+// RunChecks runs the checks and returns their results in order. A check with Run gets a fresh
+// twin; checks with OnPair are dealt out over twins of their own, one pair each, so a twin of a
+// stack with three pairs serves three such checks at once. Twins run side by side as far as the
+// member budget allows (budget.go); each is torn down, whatever happens.
 func RunChecks(ctx context.Context, lab Lab, checks []Check) []Result {
 	results := make([]Result, len(checks))
 	var wg sync.WaitGroup
-	for i, c := range checks {
-		wg.Go(func() {
-			var log syncBuffer
-			topo := lab.Topology.clone()
-			if c.Change != nil {
-				c.Change(&topo)
-			}
-			t, err := Up(ctx, topo, Options{Log: &log, InternetClients: lab.Expectation.Clients(), AWSCallDelay: lab.AWSCallDelay})
-			if err == nil {
-				err = c.Run(ctx, t, lab.Expectation)
-				err = errors.Join(err, t.Close())
-			}
-			results[i] = Result{Check: c.Name, Transcript: log.String(), Err: err}
-		})
+	for _, group := range groupChecks(checks, len(lab.Topology.Pairs)) {
+		wg.Go(func() { lab.runGroup(ctx, checks, group, results) })
 	}
 	wg.Wait()
 	return results
+}
+
+// groupChecks says which checks share a twin: the read-only ones all together, OnPair checks as
+// many at a time as the topology has pairs, every other check alone.
+func groupChecks(checks []Check, pairs int) [][]int {
+	var groups [][]int
+	var readOnly, onPairs []int
+	for i, c := range checks {
+		switch {
+		case c.OnPair != nil && pairs > 0:
+			if onPairs = append(onPairs, i); len(onPairs) == pairs {
+				groups, onPairs = append(groups, onPairs), nil
+			}
+		case c.ReadOnly && c.OnPair == nil && c.Change == nil:
+			readOnly = append(readOnly, i)
+		default:
+			groups = append(groups, []int{i})
+		}
+	}
+	for _, rest := range [][]int{readOnly, onPairs} {
+		if len(rest) > 0 {
+			groups = append(groups, rest)
+		}
+	}
+	return groups
+}
+
+// runGroup builds one twin for a group of checks, runs them and records their results.
+func (lab Lab) runGroup(ctx context.Context, checks []Check, group []int, results []Result) {
+	var log syncBuffer
+	first := checks[group[0]]
+	topo := lab.Topology.clone()
+	if first.Change != nil {
+		first.Change(&topo)
+	}
+	errs := make([]error, len(group))
+	err := func() (err error) {
+		if first.OnPair != nil && len(topo.Pairs) == 0 {
+			return errors.New("twin: a pair check on a stack without NAT pairs")
+		}
+		release, err := reserveMembers(ctx, topo.memberCount())
+		if err != nil {
+			return err
+		}
+		defer release()
+		ctx, cancel := context.WithTimeout(ctx, checkLimit)
+		defer cancel()
+		t, err := Up(ctx, topo, Options{Log: &log, InternetClients: lab.Expectation.Clients(), AWSCallDelay: lab.AWSCallDelay})
+		if err != nil {
+			return err
+		}
+		defer func() { err = errors.Join(err, t.Close()) }()
+		if first.OnPair == nil {
+			for k, i := range group {
+				errs[k] = checks[i].Run(ctx, t, lab.Expectation)
+			}
+			return nil
+		}
+		return t.runOnPairs(ctx, checks, group, errs)
+	}()
+	for k, i := range group {
+		r := Result{Check: checks[i].Name, Transcript: log.String(), Err: errors.Join(errs[k], err)}
+		if checks[i].OnPair != nil && k < len(topo.Pairs) {
+			r.pair = topo.Pairs[k].label()
+		}
+		results[i] = r
+	}
 }
 
 // syncBuffer is a transcript that probes may write from several goroutines.

@@ -78,7 +78,7 @@ func pairsOf(instances []Instance, publicIPs map[string]netip.Addr) ([]Pair, err
 			if err != nil {
 				return nil, fmt.Errorf("twin: member %s: floating address: %w", inst.Name, err)
 			}
-			index[s["NAT_ALLOCATION_ID"]], i = len(pairs), len(pairs)
+			index[s["NAT_ALLOCATION_ID"]] = len(pairs)
 			pairs = append(pairs, Pair{Members: [2]string{inst.Name}, Region: s["NAT_REGION"], FloatingIP: floating,
 				AllocationID: s["NAT_ALLOCATION_ID"], ElasticIP: publicIPs[s["NAT_ALLOCATION_ID"]]})
 			continue
@@ -149,8 +149,11 @@ func (t *Twin) StartPairs(ctx context.Context) error {
 			}
 		}
 	}
+	// Both members start as BACKUP; on a loaded machine both may time out before they hear
+	// each other and both take the identity, until the higher priority takes it back. A check
+	// starts only once that is over.
 	for _, p := range t.topo.Pairs {
-		if _, err := t.WaitOwner(ctx, p, "", failoverLimit); err != nil {
+		if _, err := t.waitSettled(ctx, p); err != nil {
 			return err
 		}
 	}
@@ -331,15 +334,25 @@ func (t *Twin) WaitOwner(ctx context.Context, p Pair, want string, limit time.Du
 	return owner, nil
 }
 
-// poll checks cond every 50 ms until it holds, at most limit.
+// poll checks cond every 50 ms until it holds, at most limit. A cond that starts a process
+// polls with pollEvery and a longer interval: a machine where a process start costs several
+// milliseconds pays for every poll of every twin at once.
 func poll(ctx context.Context, limit time.Duration, cond func() bool) error {
+	return pollEvery(ctx, limit, 50*time.Millisecond, cond)
+}
+
+// processPoll is the interval of polls that start a process: a quarter of VRRP's advert
+// interval (keepalived.conf), fine enough for events that keepalived paces in whole seconds.
+const processPoll = 250 * time.Millisecond
+
+func pollEvery(ctx context.Context, limit, every time.Duration, cond func() bool) error {
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	for !cond() {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(50 * time.Millisecond):
+		case <-time.After(every):
 		}
 	}
 	return nil
@@ -361,7 +374,7 @@ func (t *Twin) stopMembers() {
 // may start while the first ones die), at most 20 s.
 func killProcessesIn(ctx context.Context, ns string) error {
 	var last []string
-	err := poll(ctx, 20*time.Second, func() bool {
+	err := pollEvery(ctx, 20*time.Second, processPoll, func() bool {
 		out, err := run(ctx, "ip", "netns", "pids", ns)
 		if err != nil {
 			return true // no namespace, no processes

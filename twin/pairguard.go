@@ -44,7 +44,7 @@ func checkOnlyThePeerSyncs(ctx context.Context, t *Twin, p Pair) error {
 		return fmt.Errorf("twin: %s sending to %s: %w", served[0].Name, target, err)
 	}
 	var dropped int
-	err = poll(ctx, probeTimeout, func() bool {
+	err = pollEvery(ctx, probeTimeout, processPoll, func() bool {
 		out, err := t.InMember(ctx, active, "nft", "list", "chain", "ip", "nat_pair", "input")
 		m := syncDropCounter.FindStringSubmatch(out)
 		if err != nil || m == nil {

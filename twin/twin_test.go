@@ -5,7 +5,6 @@ import (
 	"os"
 	"slices"
 	"testing"
-	"time"
 
 	"nat-instance/lab"
 	"nat-instance/mockgraph"
@@ -27,13 +26,12 @@ func requireNamespaces(t *testing.T) {
 func runLab(t *testing.T, stack string, cfg map[string]string) {
 	t.Helper()
 	requireNamespaces(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
 	l, err := LabFor(lab.Program, stack, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, r := range RunChecks(ctx, l, LabChecks(l.Topology)) {
+	// Each twin bounds its own checks (checkLimit) from the moment it may start (budget.go).
+	for _, r := range RunChecks(t.Context(), l, LabChecks(l.Topology)) {
 		if r.Err != nil {
 			t.Errorf("%s: %v\ntranscript:\n%s", r.Check, r.Err, r.Transcript)
 		} else {
