@@ -1,7 +1,5 @@
 package delivery
 
-import "fmt"
-
 // ssmCoreActions are the actions of the AWS managed policy AmazonSSMManagedInstanceCore (version
 // of 2026-08, as mirrored by github.com/iann0036/iam-dataset, aws/managedpolicies), which the
 // program attaches to every instance role: the SSM agent's registration, Session Manager's
@@ -43,11 +41,7 @@ func BoundaryPolicy(s Scope) (Document, error) {
 		allowed = append(allowed, scoped{action, []string{"*"}, nil})
 	}
 	for _, action := range boundaryActions {
-		auth, ok := ref[action]
-		if !ok {
-			return Document{}, fmt.Errorf("delivery: %s is not in the Service Authorization Reference extract (sar.json)", action)
-		}
-		resources, err := s.resourcesOf(action, auth)
+		_, resources, err := s.lookUp(ref, action)
 		if err != nil {
 			return Document{}, err
 		}

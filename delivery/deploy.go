@@ -37,11 +37,7 @@ func DeployPolicy(s Scope) (Document, error) {
 	var allowed []scoped
 	var iamWrites []string
 	for _, action := range DeployActions() {
-		auth, ok := ref[action]
-		if !ok {
-			return Document{}, fmt.Errorf("delivery: %s is not in the Service Authorization Reference extract (sar.json)", action)
-		}
-		resources, err := s.resourcesOf(action, auth)
+		auth, resources, err := s.lookUp(ref, action)
 		if err != nil {
 			return Document{}, err
 		}
@@ -58,6 +54,16 @@ func DeployPolicy(s Scope) (Document, error) {
 		Resource: []string{s.RoleArn(s.DeployRole), s.RoleArn(s.PreviewRole)},
 	})
 	return Document{Version: "2012-10-17", Statement: statements}, nil
+}
+
+// lookUp returns an action's entry of the reference and the resources the scope allows it on.
+func (s Scope) lookUp(ref map[string]Authorization, action string) (Authorization, []string, error) {
+	auth, ok := ref[action]
+	if !ok {
+		return Authorization{}, nil, fmt.Errorf("delivery: %s is not in the Service Authorization Reference extract (sar.json)", action)
+	}
+	resources, err := s.resourcesOf(action, auth)
+	return auth, resources, err
 }
 
 // resourcesOf returns what an action is allowed on: "*" when the reference gives it no resource

@@ -1,7 +1,5 @@
 package delivery
 
-import "fmt"
-
 // PreviewPolicy is the preview role's policy: PreviewGrants, each on the resources the reference
 // lets it be scoped to. It can read the state and the data sources, and change nothing.
 func PreviewPolicy(s Scope) (Document, error) {
@@ -11,11 +9,7 @@ func PreviewPolicy(s Scope) (Document, error) {
 	}
 	var allowed []scoped
 	for _, g := range PreviewGrants() {
-		auth, ok := ref[g.Action]
-		if !ok {
-			return Document{}, fmt.Errorf("delivery: %s is not in the Service Authorization Reference extract (sar.json)", g.Action)
-		}
-		resources, err := s.resourcesOf(g.Action, auth)
+		_, resources, err := s.lookUp(ref, g.Action)
 		if err != nil {
 			return Document{}, err
 		}

@@ -246,3 +246,16 @@ func TestWorkflowChecksCatchBreakage(t *testing.T) {
 		})
 	}
 }
+
+// docs/delivery.md lists every action of the preview role.
+func TestDocsListThePreviewRole(t *testing.T) {
+	page, err := os.ReadFile("../docs/delivery.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range PreviewGrants() {
+		if !strings.Contains(string(page), "| `"+g.Action+"` |") {
+			t.Errorf("docs/delivery.md does not list the preview role's %s", g.Action)
+		}
+	}
+}
