@@ -45,6 +45,8 @@ type NatPairArgs struct {
 	// MonitoringArgs: whom the alarms tell, and whether the NAT has a dashboard of its own (the
 	// lab passes its stack's topic and makes one dashboard for all its NATs).
 	MonitoringArgs
+	// PermissionsBoundary is the ARN of the pair role's permissions boundary; empty for none.
+	PermissionsBoundary string
 }
 
 // PairRoute is a private default route the pair serves; the role may replace it by its table's ARN.
@@ -147,7 +149,7 @@ func NewNatPair(ctx *pulumi.Context, name string, args *NatPairArgs, opts ...pul
 		return nil, fmt.Errorf("compute: NAT pair Elastic IP: %w", err)
 	}
 
-	profile, policy, err := newPairRole(ctx, name, floating, members, args.PrivateRoutes, parent)
+	profile, policy, err := newPairRole(ctx, name, args.PermissionsBoundary, floating, members, args.PrivateRoutes, parent)
 	if err != nil {
 		return nil, err
 	}
@@ -310,14 +312,15 @@ func newPairSecurityGroup(ctx *pulumi.Context, name string, args *NatPairArgs, p
 // the three calls of a takeover, on this pair's resources only. All three EC2 actions support
 // resource-level permissions (Service Authorization Reference, Amazon EC2), so no tag condition
 // is needed.
-func newPairRole(ctx *pulumi.Context, name string, floating *ec2.Eip, members []*pairMember, routes []PairRoute, parent pulumi.ResourceOption) (*SessionManagerProfile, *iam.RolePolicy, error) {
+func newPairRole(ctx *pulumi.Context, name, boundary string, floating *ec2.Eip, members []*pairMember, routes []PairRoute, parent pulumi.ResourceOption) (*SessionManagerProfile, *iam.RolePolicy, error) {
 	putMetrics, err := PutNatMetricsPolicy()
 	if err != nil {
 		return nil, nil, err
 	}
 	profile, err := NewSessionManagerProfile(ctx, name+"-pair", &SessionManagerProfileArgs{
-		Description:    "Session Manager access to a NAT pair's members, their CloudWatch metrics, and the calls that move the pair's identity",
-		InlinePolicies: map[string]string{"put-metrics": putMetrics},
+		Description:         "Session Manager access to a NAT pair's members, their CloudWatch metrics, and the calls that move the pair's identity",
+		InlinePolicies:      map[string]string{"put-metrics": putMetrics},
+		PermissionsBoundary: boundary,
 	}, parent)
 	if err != nil {
 		return nil, nil, err

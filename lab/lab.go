@@ -62,7 +62,8 @@ func Program(ctx *pulumi.Context) error {
 	// NAT pair has its own role too (compute.NewNatPair).
 	profile, err := compute.NewSessionManagerProfile(ctx, "nat-lab-ssm", &compute.SessionManagerProfileArgs{
 		// The description the shared role always had: the private instances' role is unchanged.
-		Description: "Session Manager access to the nat-instance lab's instances",
+		Description:         "Session Manager access to the nat-instance lab's instances",
+		PermissionsBoundary: s.IamPermissionsBoundary,
 	})
 	if err != nil {
 		return err
@@ -74,8 +75,9 @@ func Program(ctx *pulumi.Context) error {
 			return err
 		}
 		natProfile, err := compute.NewSessionManagerProfile(ctx, "nat-lab-nat", &compute.SessionManagerProfileArgs{
-			Description:    "Session Manager access to the nat-instance lab's NAT instances, and their CloudWatch metrics",
-			InlinePolicies: map[string]string{"put-metrics": putMetrics},
+			Description:         "Session Manager access to the nat-instance lab's NAT instances, and their CloudWatch metrics",
+			InlinePolicies:      map[string]string{"put-metrics": putMetrics},
+			PermissionsBoundary: s.IamPermissionsBoundary,
 		})
 		if err != nil {
 			return err
@@ -85,7 +87,8 @@ func Program(ctx *pulumi.Context) error {
 
 	// VPC 10.40.0.0/16: internet gateway, and per zone a public and a private subnet, each with
 	// its route table.
-	vpcArgs := &network.VpcArgs{CidrBlock: s.VpcCidr.String(), FlowLogRetentionDays: FlowLogRetentionDays}
+	vpcArgs := &network.VpcArgs{CidrBlock: s.VpcCidr.String(), FlowLogRetentionDays: FlowLogRetentionDays,
+		PermissionsBoundary: s.IamPermissionsBoundary}
 	for i, z := range s.Zones {
 		vpcArgs.Zones = append(vpcArgs.Zones, network.ZoneArgs{
 			AvailabilityZone:  zones[i],

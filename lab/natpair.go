@@ -46,8 +46,9 @@ func newNatPair(ctx *pulumi.Context, s settings.Settings, region string, vpc *ne
 			slices.Contains(s.NatPairRoll, settings.NatPairMemberName(settings.NatName(zone), 0)),
 			slices.Contains(s.NatPairRoll, settings.NatPairMemberName(settings.NatName(zone), 1)),
 		},
-		PrivateRoutes:  pairRoutes,
-		MonitoringArgs: monitoring,
+		PrivateRoutes:       pairRoutes,
+		MonitoringArgs:      monitoring,
+		PermissionsBoundary: s.IamPermissionsBoundary,
 	})
 }
 

@@ -16,6 +16,8 @@ type VpcArgs struct {
 	Zones     []ZoneArgs
 	// FlowLogRetentionDays keeps flow logs long enough to debug and short enough to cost little.
 	FlowLogRetentionDays int
+	// PermissionsBoundary is the ARN of the flow log role's permissions boundary; empty for none.
+	PermissionsBoundary string
 }
 
 // ZoneArgs is one availability zone's public and private subnet.
@@ -84,7 +86,7 @@ func NewVpc(ctx *pulumi.Context, name string, args *VpcArgs, opts ...pulumi.Reso
 		return nil, fmt.Errorf("network: default security group: %w", err)
 	}
 
-	if err := newFlowLogs(ctx, name, vpc, caller.AccountId, args.FlowLogRetentionDays, parent); err != nil {
+	if err := newFlowLogs(ctx, name, vpc, caller.AccountId, args, parent); err != nil {
 		return nil, err
 	}
 

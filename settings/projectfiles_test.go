@@ -57,6 +57,7 @@ func TestPulumiYamlDeclaresEveryKeyWithTheProgramsDefault(t *testing.T) {
 		KeyNatHighAvailability: Defaults.NatHighAvailability, KeyNatMemberIPs: Defaults.NatMemberIPs,
 		KeyAlarmEmail: Defaults.AlarmEmail, KeyAlarmTopicArn: Defaults.AlarmTopicArn,
 		KeyAlarmTopicKmsKeyID: Defaults.AlarmTopicKmsKeyID, KeyDashboard: Defaults.Dashboard,
+		KeyIamPermissionsBoundary: Defaults.IamPermissionsBoundary,
 	}
 	for key, want := range defaults {
 		d, ok := declared[key]

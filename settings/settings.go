@@ -91,6 +91,8 @@ type Raw struct {
 	AlarmTopicArn       string
 	AlarmTopicKmsKeyID  string
 	Dashboard           bool
+	// IamPermissionsBoundary is a managed policy ARN, or empty.
+	IamPermissionsBoundary string
 }
 
 // Settings is the checked configuration: every address parsed and known to fit.
@@ -120,6 +122,8 @@ type Settings struct {
 	AlarmEmail, AlarmTopicArn, AlarmTopicKmsKeyID string
 	// Dashboard makes a CloudWatch dashboard of the stack's NATs.
 	Dashboard bool
+	// IamPermissionsBoundary is the boundary of every IAM role the stack creates; empty: none.
+	IamPermissionsBoundary string
 }
 
 // Zone is one availability zone's share of the VPC.
@@ -215,6 +219,7 @@ func read(cfg *config.Config) (Raw, error) {
 	str(KeyKeyName, &raw.KeyName)
 	list(KeySSHAllowedCidrs, &raw.SSHAllowedCidrs)
 	readAlarms(cfg, &raw, &problems)
+	readBoundary(cfg, &raw)
 	return raw, problems.err()
 }
 
@@ -307,6 +312,7 @@ func Parse(raw Raw) (Settings, error) {
 		}
 	}
 	p.alarms(&s, raw)
+	p.boundary(&s, raw)
 	return s, p.err()
 }
 
