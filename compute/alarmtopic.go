@@ -13,6 +13,14 @@ import (
 // cloudWatch is the service principal that publishes an alarm's notifications.
 const cloudWatch = "cloudwatch.amazonaws.com"
 
+// KeyTag and KeyTagValue mark the KMS keys the program makes: the deploy role may create a key
+// only with this tag and manage only keys that carry it (package delivery), so that it can
+// touch no other key of the account.
+const (
+	KeyTag      = "nat-instance:alarms"
+	KeyTagValue = "topic-key"
+)
+
 // Notify says who hears a NAT's alarms, on ALARM and on OK: an existing SNS topic, a topic made
 // for an e-mail address, or no one (the zero value: the alarms only show in the console).
 type Notify struct {
@@ -61,7 +69,7 @@ func NewAlarmTopic(ctx *pulumi.Context, name, email, kmsKeyID string, opts ...pu
 			EnableKeyRotation:    pulumi.Bool(true),
 			DeletionWindowInDays: pulumi.Int(7), // KMS's shortest: the key serves this topic only
 			Policy:               pulumi.String(policy),
-			Tags:                 pulumi.StringMap{"Name": pulumi.String(name)},
+			Tags:                 pulumi.StringMap{"Name": pulumi.String(name), KeyTag: pulumi.String(KeyTagValue)},
 		}, opts...)
 		if err != nil {
 			return nil, fmt.Errorf("compute: alarm topic key: %w", err)

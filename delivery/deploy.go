@@ -46,8 +46,7 @@ func DeployPolicy(s Scope) (Document, error) {
 			iamWrites = append(iamWrites, action)
 		}
 	}
-	statements := allowStatements(allowed)
-	statements = append(statements, Statement{
+	statements := append(allowStatements(allowed), s.notTheStateKey(), Statement{
 		Sid:      "NotTheDeliveryRoles",
 		Effect:   "Deny",
 		Action:   iamWrites,
@@ -77,6 +76,9 @@ func (s Scope) resourcesOf(action string, auth Authorization) ([]string, error) 
 		// CloudWatch's role for alarm actions on EC2 instances, created with the first alarm.
 		return []string{s.arn("iam", "", s.Account, "role/aws-service-role/events.amazonaws.com/AWSServiceRoleForCloudWatchEvents*")}, nil
 	}
+	if slices.Contains(programKeyActions(), action) {
+		return s.programKeyArns(), nil
+	}
 	service := serviceOf(action)
 	arns := s.resourceArns()
 	for _, req := range auth.Required() {
@@ -94,6 +96,9 @@ func (s Scope) resourcesOf(action string, auth Authorization) ([]string, error) 
 
 // conditionOf returns the conditions an action is allowed under.
 func (s Scope) conditionOf(action string, auth Authorization) map[string]map[string]any {
+	if cond, ok := keyCondition(action); ok {
+		return cond
+	}
 	switch {
 	case action == "iam:PassRole":
 		return map[string]map[string]any{"StringEquals": {"iam:PassedToService": PassedToServices}}
@@ -108,9 +113,11 @@ func (s Scope) conditionOf(action string, auth Authorization) map[string]map[str
 		// Only roles that carry the boundary can be created or changed.
 		return map[string]map[string]any{"StringEquals": {"iam:PermissionsBoundary": s.BoundaryArn}}
 	case action == "cloudwatch:PutMetricAlarm":
-		// Alarms may recover or reboot an instance, or notify the program's topics; nothing else.
+		// Alarms may recover or reboot an instance, or notify the program's topics or the
+		// stacks' configured ones; nothing else.
 		actions := []string{s.AlarmAction("recover"), s.AlarmAction("reboot")}
-		return map[string]map[string]any{"ForAllValues:StringLike": {"cloudwatch:AlarmActions": append(actions, s.named("sns", s.Region, "%s")...)}}
+		actions = append(append(actions, s.named("sns", s.Region, "%s")...), s.AlarmTopicArns...)
+		return map[string]map[string]any{"ForAllValues:StringLike": {"cloudwatch:AlarmActions": actions}}
 	case action == "kms:GenerateDataKey":
 		return map[string]map[string]any{"StringEquals": {"kms:ViaService": "s3." + s.Region + ".amazonaws.com"}}
 	}

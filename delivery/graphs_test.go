@@ -20,7 +20,14 @@ var testScope = Scope{
 	StateBucket: "nat-instance-state-123456789012",
 	KeyArn:      "arn:aws:kms:ap-northeast-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
 	BoundaryArn: testBoundary, DeployRole: DeployRoleName, PreviewRole: PreviewRoleName,
+	AlarmTopicArns: []string{existingTopic},
 }
+
+// existingTopic is the topic a feature config's alarms notify (alarmTopicArn): the set-up
+// names it in the scope, as it would name a deployed stack's.
+var existingTopic = mockgraph.Features[existingTopicFeature]["alarmTopicArn"]
+
+const existingTopicFeature = "features on, alarms to an existing topic, no dashboard"
 
 // recorded is one program run.
 type recorded struct {

@@ -185,6 +185,18 @@ var Resources = map[string]Calls{
 			"iam:TagInstanceProfile", "iam:UntagInstanceProfile"},
 		Delete: []string{"iam:RemoveRoleFromInstanceProfile", "iam:DeleteInstanceProfile"},
 	},
+	"aws:kms/key:Key": {
+		// Tags are given to CreateKey, which needs kms:TagResource for them (KMS Developer Guide,
+		// "Controlling access to tags"); rotation is enabled after creation, then the policy, the
+		// rotation status and the tags are read until they have propagated. The program never
+		// disables the key or its rotation: EnableKey, DisableKey and DisableKeyRotation are left out.
+		Create: []string{"kms:CreateKey", "kms:TagResource", "kms:EnableKeyRotation", "kms:DescribeKey",
+			"kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"},
+		Read:   []string{"kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"},
+		Update: []string{"kms:UpdateKeyDescription", "kms:PutKeyPolicy", "kms:EnableKeyRotation", "kms:TagResource", "kms:UntagResource"},
+		// Deletion schedules it (deletionWindowInDays) and waits until DescribeKey says so.
+		Delete: []string{"kms:ScheduleKeyDeletion", "kms:DescribeKey"},
+	},
 	"aws:sns/topic:Topic": {
 		Create: []string{"sns:CreateTopic", "sns:TagResource", "sns:SetTopicAttributes", "sns:GetTopicAttributes"},
 		Read:   []string{"sns:GetTopicAttributes", "sns:ListTagsForResource"},

@@ -16,6 +16,10 @@ type Scope struct {
 	BoundaryArn string
 	// DeployRole and PreviewRole are the names of the delivery roles.
 	DeployRole, PreviewRole string
+	// AlarmTopicArns are the existing topics the deployed stacks' alarms notify (their
+	// alarmTopicArn), whatever their names: the only topics besides the program's own that an
+	// alarm may name.
+	AlarmTopicArns []string
 }
 
 // NamePrefixes begin the name of every resource of the program that IAM scopes by name (roles,

@@ -11,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 
 	"nat-instance/delivery"
+	labsettings "nat-instance/settings"
 )
 
 // Config keys, as declared in Pulumi.yaml.
@@ -19,6 +20,7 @@ const (
 	keyOIDCProviderArn  = "oidcProviderArn"
 	keyStateBucket      = "stateBucket"
 	keyKeyUsers         = "keyUsers"
+	keyAlarmTopicArns   = "alarmTopicArns"
 )
 
 // settings is the checked configuration.
@@ -27,6 +29,8 @@ type settings struct {
 	OIDCProviderArn string   // empty: create the provider
 	StateBucket     string   // empty: the default name
 	KeyUsers        []string // role or user ARNs
+	// AlarmTopicArns are the existing topics the deployed stacks' alarms notify (alarmTopicArn).
+	AlarmTopicArns []string
 }
 
 var (
@@ -70,8 +74,31 @@ func loadSettings(ctx *pulumi.Context) (settings, error) {
 			bad(keyKeyUsers, user, "must be the ARN of an IAM role or user, e.g. arn:aws:iam::123456789012:role/Admin")
 		}
 	}
+	if raw := cfg.Get(keyAlarmTopicArns); raw != "" {
+		if err := json.Unmarshal([]byte(raw), &s.AlarmTopicArns); err != nil {
+			bad(keyAlarmTopicArns, raw, `must be a list of SNS topic ARNs, e.g. ["arn:aws:sns:ap-northeast-2:123456789012:ops-alarms"]`)
+		}
+	}
 	if len(problems) > 0 {
 		return settings{}, errors.New("invalid stack configuration; nothing was created:\n  - " + strings.Join(problems, "\n  - "))
 	}
 	return s, nil
+}
+
+// checkAlarmTopics checks alarmTopicArns against the set-up's partition and region, the
+// deployed stacks' (the roles serve one region), as the stacks check their alarmTopicArn.
+func checkAlarmTopics(ctx *pulumi.Context, arns []string, partition, region string) error {
+	var problems []string
+	for _, arn := range arns {
+		if want := labsettings.CheckAlarmTopicArn(arn, partition, region); want != "" || arn == "" {
+			if want == "" {
+				want = "must not be empty"
+			}
+			problems = append(problems, fmt.Sprintf("%s:%s = %q: %s", ctx.Project(), keyAlarmTopicArns, arn, want))
+		}
+	}
+	if len(problems) > 0 {
+		return errors.New("invalid stack configuration; nothing was created:\n  - " + strings.Join(problems, "\n  - "))
+	}
+	return nil
 }

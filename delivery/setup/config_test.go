@@ -43,6 +43,10 @@ func TestBadConfigFailsBeforeAnyResource(t *testing.T) {
 		{"bucket name with capitals", []string{"stateBucket", "My-State"}, []string{`stateBucket = "My-State"`, "S3 bucket name"}},
 		{"key users not a list", []string{"keyUsers", "arn:aws:iam::123456789012:role/Admin"}, []string{`keyUsers = "arn:aws:iam::123456789012:role/Admin"`, "list of IAM role or user ARNs"}},
 		{"key user a group", []string{"keyUsers", `["arn:aws:iam::123456789012:group/admins"]`}, []string{`keyUsers = "arn:aws:iam::123456789012:group/admins"`, "IAM role or user"}},
+		{"alarm topics not a list", []string{"alarmTopicArns", "arn:aws:sns:ap-northeast-2:123456789012:ops"}, []string{`alarmTopicArns = "arn:aws:sns:ap-northeast-2:123456789012:ops"`, "list of SNS topic ARNs"}},
+		{"alarm topic not a topic", []string{"alarmTopicArns", `["arn:aws:sqs:ap-northeast-2:123456789012:ops"]`}, []string{`alarmTopicArns = "arn:aws:sqs:ap-northeast-2:123456789012:ops"`, "SNS topic ARN"}},
+		{"alarm topic in another region", []string{"alarmTopicArns", `["arn:aws:sns:us-east-1:123456789012:ops"]`}, []string{`alarmTopicArns = "arn:aws:sns:us-east-1:123456789012:ops"`, "ap-northeast-2"}},
+		{"alarm topic wildcard", []string{"alarmTopicArns", `["arn:aws:sns:ap-northeast-2:123456789012:*"]`}, []string{`alarmTopicArns = "arn:aws:sns:ap-northeast-2:123456789012:*"`, "SNS topic ARN"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg, err := mockgraph.StackConfig(".", "ci")
@@ -90,7 +94,7 @@ func TestProjectFile(t *testing.T) {
 	if file.Name != project || !strings.HasPrefix(file.Backend.URL, "file://") {
 		t.Errorf("project %q, backend %q: want %s with a file:// backend", file.Name, file.Backend.URL, project)
 	}
-	keys := []string{keyGithubRepository, keyOIDCProviderArn, keyStateBucket, keyKeyUsers}
+	keys := []string{keyGithubRepository, keyOIDCProviderArn, keyStateBucket, keyKeyUsers, keyAlarmTopicArns}
 	if got := slices.Sorted(maps.Keys(file.Config)); !slices.Equal(got, slices.Sorted(slices.Values(keys))) {
 		t.Errorf("Pulumi.yaml declares %v, the program reads %v", got, keys)
 	}

@@ -36,6 +36,9 @@ func program(ctx *pulumi.Context) error {
 	if err != nil {
 		return fmt.Errorf("setup: region: %w", err)
 	}
+	if err := checkAlarmTopics(ctx, s.AlarmTopicArns, partition.Partition, region.Name); err != nil {
+		return err
+	}
 	bucketName := s.StateBucket
 	if bucketName == "" {
 		bucketName = fmt.Sprintf("nat-instance-state-%s-%s", caller.AccountId, region.Name)
@@ -43,6 +46,7 @@ func program(ctx *pulumi.Context) error {
 	scope := delivery.Scope{
 		Partition: partition.Partition, Region: region.Name, Account: caller.AccountId,
 		StateBucket: bucketName, DeployRole: delivery.DeployRoleName, PreviewRole: delivery.PreviewRoleName,
+		AlarmTopicArns: s.AlarmTopicArns,
 	}
 
 	provider, err := oidcProvider(ctx, s.OIDCProviderArn)

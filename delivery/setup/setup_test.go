@@ -279,3 +279,30 @@ func equalJSON(a, b any) bool {
 	jb, _ := json.Marshal(b)
 	return string(ja) == string(jb)
 }
+
+// The topics alarmTopicArns names reach the deploy policy's alarm actions, and only those.
+func TestAlarmTopicsReachTheDeployPolicy(t *testing.T) {
+	const topic = "arn:aws:sns:ap-northeast-2:123456789012:ops-alarms"
+	for _, tc := range []struct {
+		kv   []string
+		want bool
+	}{{nil, false}, {[]string{keyAlarmTopicArns, `["` + topic + `"]`}, true}} {
+		for _, p := range run(t, tc.kv...).OfType(tRolePolicy) {
+			if p.String("role") != delivery.DeployRoleName {
+				continue
+			}
+			var doc delivery.Document
+			if err := json.Unmarshal([]byte(p.String("policy")), &doc); err != nil {
+				t.Fatal(err)
+			}
+			got := false
+			for _, st := range doc.Statement {
+				values, _ := st.Condition["ForAllValues:StringLike"]["cloudwatch:AlarmActions"].([]any)
+				got = got || slices.Contains(values, any(topic))
+			}
+			if got != tc.want {
+				t.Errorf("config %v: alarms may notify %s: %v, want %v", tc.kv, topic, got, tc.want)
+			}
+		}
+	}
+}
