@@ -33,11 +33,11 @@ func AmazonLinuxParameter(arch string) string {
 // withImage returns the settings with an image: the one given, or the current Amazon Linux 2023
 // for the instance type's architecture.
 func (s InstanceSettings) withImage(ctx *pulumi.Context) (InstanceSettings, error) {
-	if s.AmiId != nil {
+	if s.AmiID != nil {
 		return s, nil
 	}
 	ami, err := LookupAmazonLinux(ctx, s.InstanceType)
-	s.AmiId = pulumi.String(ami)
+	s.AmiID = pulumi.String(ami)
 	return s, err
 }
 

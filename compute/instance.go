@@ -13,8 +13,8 @@ var burstable = regexp.MustCompile(`^t[0-9][a-z]*\.`)
 // InstanceSettings is what every instance of the lab shares.
 type InstanceSettings struct {
 	InstanceType string
-	AmiId        pulumi.StringInput
-	// AmiPinned tells whether AmiId is pinned by the stack (see Image.Options).
+	AmiID        pulumi.StringInput
+	// AmiPinned tells whether AmiID is pinned by the stack (see Image.Options).
 	AmiPinned bool
 	// InstanceProfileName grants Session Manager access (see NewSessionManagerProfile).
 	InstanceProfileName pulumi.StringInput
@@ -26,7 +26,7 @@ type InstanceSettings struct {
 // gp3 root volume (CKV_AWS_8) and an instance profile (CKV2_AWS_41). Callers add the network.
 func hardenedInstanceArgs(s InstanceSettings, name string) *ec2.InstanceArgs {
 	args := &ec2.InstanceArgs{
-		Ami:                s.AmiId,
+		Ami:                s.AmiID,
 		InstanceType:       pulumi.String(s.InstanceType),
 		IamInstanceProfile: s.InstanceProfileName,
 		MetadataOptions: &ec2.InstanceMetadataOptionsArgs{

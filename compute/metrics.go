@@ -4,9 +4,6 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
-
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
 // NatMetricsScript publishes the NAT's capacity metrics; a systemd timer runs it every minute.
@@ -35,10 +32,6 @@ const (
 	natMetricsUnit       = "nat-instance-metrics"
 	natMetricsMarker     = "NAT_INSTANCE_METRICS"
 )
-
-// ConntrackAlarmPercent is where "the table is filling up" starts: above it, a burst of new
-// connections can fill the rest before anyone reacts.
-const ConntrackAlarmPercent = 80
 
 // NatMetricsUserData renders the part of the NAT's user data that installs the metrics script
 // and its timer: every minute, from a minute after boot.
@@ -91,38 +84,4 @@ func PutNatMetricsPolicy() (string, error) {
 		}},
 	})
 	return string(policy), err
-}
-
-// natAlarms raises an alarm when the NAT's table is above ConntrackAlarmPercent, and when EC2
-// shaped its traffic (an allowance was exceeded), each for one minute. They notify no one by
-// themselves: they show in the console, and an SNS topic can be added as an action.
-func natAlarms(ctx *pulumi.Context, name string, instanceID pulumi.IDOutput, opts ...pulumi.ResourceOption) error {
-	dimensions := pulumi.StringMap{"InstanceId": instanceID.ToStringOutput()}
-	for _, a := range []struct {
-		suffix, metric, statistic, description, missing string
-		threshold                                       float64
-	}{
-		{"conntrack-table", MetricConntrackUsedPercent, "Maximum",
-			fmt.Sprintf("%s: connection-tracking table above %d %%: new connections will soon be dropped", name, ConntrackAlarmPercent),
-			"missing", ConntrackAlarmPercent},
-		{"allowance-exceeded", MetricAllowanceExceeded, "Sum",
-			name + ": EC2 dropped or delayed packets over the instance type's allowance (bandwidth, PPS, connections)",
-			"notBreaching", 0},
-	} {
-		if _, err := cloudwatch.NewMetricAlarm(ctx, name+"-"+a.suffix, &cloudwatch.MetricAlarmArgs{
-			AlarmDescription:   pulumi.String(a.description),
-			Namespace:          pulumi.String(MetricsNamespace),
-			MetricName:         pulumi.String(a.metric),
-			Dimensions:         dimensions,
-			Statistic:          pulumi.String(a.statistic),
-			Period:             pulumi.Int(60),
-			EvaluationPeriods:  pulumi.Int(1),
-			Threshold:          pulumi.Float64(a.threshold),
-			ComparisonOperator: pulumi.String("GreaterThanThreshold"),
-			TreatMissingData:   pulumi.String(a.missing),
-		}, opts...); err != nil {
-			return fmt.Errorf("compute: alarm %s-%s: %w", name, a.suffix, err)
-		}
-	}
-	return nil
 }

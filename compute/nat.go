@@ -10,17 +10,17 @@ import (
 )
 
 // NatInstanceArgs places a NAT instance in a VPC, whoever created it. Plain values shape the
-// graph; inputs pass through. A nil AmiId means the current Amazon Linux 2023 AMI for the
+// graph; inputs pass through. A nil AmiID means the current Amazon Linux 2023 AMI for the
 // instance type's architecture.
 type NatInstanceArgs struct {
 	InstanceSettings
-	VpcId    pulumi.StringInput
+	VpcID    pulumi.StringInput
 	VpcCidr  string
-	SubnetId pulumi.StringInput
-	// PrivateIp fixes the NAT's address in its subnet; empty lets AWS pick one.
-	PrivateIp string
-	// SshAllowedCidrs may reach the NAT on TCP 22; empty means no SSH from outside the VPC.
-	SshAllowedCidrs []string
+	SubnetID pulumi.StringInput
+	// PrivateIP fixes the NAT's address in its subnet; empty lets AWS pick one.
+	PrivateIP string
+	// SSHAllowedCidrs may reach the NAT on TCP 22; empty means no SSH from outside the VPC.
+	SSHAllowedCidrs []string
 	// InternetGateway is what attaches the VPC's internet gateway: the Elastic IP is associated
 	// after it (Gateway.NotAttached otherwise). Empty when the gateway is attached already.
 	InternetGateway []pulumi.Resource
@@ -31,6 +31,9 @@ type NatInstanceArgs struct {
 	// PrivateRoutes are the default routes to this NAT's network interface, one per private
 	// route table it serves.
 	PrivateRoutes []PrivateRoute
+	// MonitoringArgs: whom the alarms tell, and whether the NAT has a dashboard of its own (the
+	// lab passes its stack's topic and makes one dashboard for all its NATs).
+	MonitoringArgs
 }
 
 // PrivateRoute is the default route of one private route table. Its name belongs to the
@@ -38,7 +41,7 @@ type NatInstanceArgs struct {
 // refuses a second 0.0.0.0/0 in a table, so a new route could not come before the old one goes).
 type PrivateRoute struct {
 	Name         string
-	RouteTableId pulumi.StringInput
+	RouteTableID pulumi.StringInput
 }
 
 // NatInstance is an EC2 instance that forwards and masquerades the VPC's traffic to the
@@ -47,12 +50,18 @@ type NatInstance struct {
 	pulumi.ResourceState
 
 	// Tagged, so that a component provider can serve these as the component's outputs.
-	SecurityGroupId    pulumi.StringOutput `pulumi:"securityGroupId"`
-	NetworkInterfaceId pulumi.StringOutput `pulumi:"networkInterfaceId"`
-	InstanceId         pulumi.StringOutput `pulumi:"instanceId"`
+	SecurityGroupID    pulumi.StringOutput `pulumi:"securityGroupId"`
+	NetworkInterfaceID pulumi.StringOutput `pulumi:"networkInterfaceId"`
+	InstanceID         pulumi.StringOutput `pulumi:"instanceId"`
 	Ami                pulumi.StringOutput `pulumi:"ami"` // the image it runs, as recorded in the state
-	PrivateIp          pulumi.StringOutput `pulumi:"privateIp"`
-	PublicIp           pulumi.StringOutput `pulumi:"publicIp"`
+	PrivateIP          pulumi.StringOutput `pulumi:"privateIp"`
+	PublicIP           pulumi.StringOutput `pulumi:"publicIp"`
+	// AlarmArns are the NAT's alarms; DashboardURL its own dashboard's (MonitoringArgs.Dashboard),
+	// "" without one.
+	AlarmArns    pulumi.StringArrayOutput `pulumi:"alarmArns"`
+	DashboardURL pulumi.StringOutput      `pulumi:"dashboardUrl"`
+
+	monitored Monitored
 }
 
 // NewNatInstance creates the NAT's security group, network interface (source/dest check off),
@@ -68,9 +77,9 @@ func NewNatInstance(ctx *pulumi.Context, name string, args *NatInstanceArgs, opt
 	}
 	parent := pulumi.Parent(n)
 
-	inbound, outbound := natRules(args.VpcCidr, args.SshAllowedCidrs)
+	inbound, outbound := natRules(args.VpcCidr, args.SSHAllowedCidrs)
 	sg, err := ec2.NewSecurityGroup(ctx, name, &ec2.SecurityGroupArgs{
-		VpcId:       args.VpcId,
+		VpcId:       args.VpcID,
 		Description: pulumi.String("NAT instance: forwards web, UDP and ICMP from the VPC to the internet"),
 		Ingress:     ingress(inbound),
 		Egress:      egress(outbound),
@@ -84,17 +93,17 @@ func NewNatInstance(ctx *pulumi.Context, name string, args *NatInstanceArgs, opt
 	// conflicts with an attached interface (terraform-provider-aws#34123).
 	eniArgs := &ec2.NetworkInterfaceArgs{
 		Description:     pulumi.String(name + " primary interface (source/dest check off to forward)"),
-		SubnetId:        args.SubnetId,
+		SubnetId:        args.SubnetID,
 		SecurityGroups:  pulumi.StringArray{sg.ID()},
 		SourceDestCheck: pulumi.Bool(false),
 		Tags:            pulumi.StringMap{"Name": pulumi.String(name)},
 	}
-	if args.PrivateIp != "" {
-		eniArgs.PrivateIps = pulumi.StringArray{pulumi.String(args.PrivateIp)}
+	if args.PrivateIP != "" {
+		eniArgs.PrivateIps = pulumi.StringArray{pulumi.String(args.PrivateIP)}
 	}
 	eni, err := ec2.NewNetworkInterface(ctx, name, eniArgs, parent)
 	if err != nil {
-		return nil, fmt.Errorf("compute: NAT network interface %s: %w", args.PrivateIp, err)
+		return nil, fmt.Errorf("compute: NAT network interface %s: %w", args.PrivateIP, err)
 	}
 
 	eip, err := ec2.NewEip(ctx, name, &ec2.EipArgs{
@@ -130,13 +139,19 @@ func NewNatInstance(ctx *pulumi.Context, name string, args *NatInstanceArgs, opt
 		return nil, fmt.Errorf("compute: NAT instance: %w", err)
 	}
 
-	if err := natAlarms(ctx, name, instance.ID(), parent); err != nil {
+	// Whom the alarms tell, and the NAT's own dashboard if asked for.
+	monitoring, err := NewMonitoring(ctx, name, args.MonitoringArgs, parent)
+	if err != nil {
+		return nil, err
+	}
+	alarms, err := newAlarms(ctx, watched{name: name, instanceID: instance.ID(), notify: monitoring.Notify.TopicArn}, capacityAlarms, parent)
+	if err != nil {
 		return nil, err
 	}
 
 	for _, route := range args.PrivateRoutes {
 		if _, err := ec2.NewRoute(ctx, route.Name, &ec2.RouteArgs{
-			RouteTableId:         route.RouteTableId,
+			RouteTableId:         route.RouteTableID,
 			DestinationCidrBlock: pulumi.String("0.0.0.0/0"),
 			NetworkInterfaceId:   eni.ID(),
 		}, parent); err != nil {
@@ -144,20 +159,32 @@ func NewNatInstance(ctx *pulumi.Context, name string, args *NatInstanceArgs, opt
 		}
 	}
 
-	n.SecurityGroupId = sg.ID().ToStringOutput()
-	n.NetworkInterfaceId = eni.ID().ToStringOutput()
-	n.InstanceId = instance.ID().ToStringOutput()
+	n.SecurityGroupID = sg.ID().ToStringOutput()
+	n.NetworkInterfaceID = eni.ID().ToStringOutput()
+	n.InstanceID = instance.ID().ToStringOutput()
 	n.Ami = instance.Ami
-	n.PrivateIp = eni.PrivateIp
-	n.PublicIp = eip.PublicIp
+	n.PrivateIP = eni.PrivateIp
+	n.PublicIP = eip.PublicIp
+	n.AlarmArns = pulumi.ToStringArrayOutput(alarms)
+	n.monitored = Monitored{Name: name, MemberNames: []string{name}, PublicIP: eip.PublicIp, AlarmArns: n.AlarmArns,
+		InstanceIds: pulumi.ToStringArrayOutput([]pulumi.StringOutput{n.InstanceID})}
+	if err := monitoring.Watch(ctx, []Monitored{n.monitored}); err != nil {
+		return nil, err
+	}
+	n.DashboardURL = monitoring.DashboardURL
 	if err := ctx.RegisterResourceOutputs(n, pulumi.Map{
-		"securityGroupId":    n.SecurityGroupId,
-		"networkInterfaceId": n.NetworkInterfaceId,
-		"instanceId":         n.InstanceId,
-		"privateIp":          n.PrivateIp,
-		"publicIp":           n.PublicIp,
+		"securityGroupId":    n.SecurityGroupID,
+		"networkInterfaceId": n.NetworkInterfaceID,
+		"instanceId":         n.InstanceID,
+		"privateIp":          n.PrivateIP,
+		"publicIp":           n.PublicIP,
+		"alarmArns":          n.AlarmArns,
+		"dashboardUrl":       n.DashboardURL,
 	}); err != nil {
 		return nil, err
 	}
 	return n, nil
 }
+
+// Monitored is what a dashboard of several NATs shows of this one (NewDashboard).
+func (n *NatInstance) Monitored() Monitored { return n.monitored }

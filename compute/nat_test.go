@@ -25,10 +25,10 @@ func recordNat(t *testing.T, args *NatInstanceArgs) *mockgraph.Graph {
 func existingVpc(instanceType string) *NatInstanceArgs {
 	return &NatInstanceArgs{
 		InstanceSettings: InstanceSettings{InstanceType: instanceType},
-		VpcId:            pulumi.String("vpc-0123"),
+		VpcID:            pulumi.String("vpc-0123"),
 		VpcCidr:          "10.0.0.0/16",
-		SubnetId:         pulumi.String("subnet-0123"),
-		PrivateRoutes:    []PrivateRoute{{Name: "nat-route-1", RouteTableId: pulumi.String("rtb-0123")}},
+		SubnetID:         pulumi.String("subnet-0123"),
+		PrivateRoutes:    []PrivateRoute{{Name: "nat-route-1", RouteTableID: pulumi.String("rtb-0123")}},
 	}
 }
 
@@ -58,7 +58,7 @@ func TestNatWithoutAmiLooksUpAmazonLinuxForItsArchitecture(t *testing.T) {
 // A given AMI is used as it is, with no look-up.
 func TestNatWithAmiAsksNothing(t *testing.T) {
 	args := existingVpc("t4g.nano")
-	args.AmiId = pulumi.String("ami-mine")
+	args.AmiID = pulumi.String("ami-mine")
 	g := recordNat(t, args)
 	if len(g.Invokes) != 0 {
 		t.Errorf("invokes %v, want none", g.Invokes)
@@ -94,7 +94,7 @@ func TestNatOptionalAddressAndGateway(t *testing.T) {
 	}
 
 	args := existingVpc("t4g.nano")
-	args.PrivateIp = "10.0.1.100"
+	args.PrivateIP = "10.0.1.100"
 	eni, err = recordNat(t, args).Named("aws:ec2/networkInterface:NetworkInterface", "nat")
 	if err != nil {
 		t.Fatal(err)

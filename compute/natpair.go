@@ -3,9 +3,9 @@ package compute
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -21,19 +21,19 @@ type NatPairArgs struct {
 	// move this pair's identity and nothing else.
 	InstanceSettings
 	Region   string
-	VpcId    pulumi.StringInput
+	VpcID    pulumi.StringInput
 	VpcCidr  string
-	SubnetId pulumi.StringInput
+	SubnetID pulumi.StringInput
 	// SubnetPrefixLen is the public subnet's prefix length, for the floating address.
 	SubnetPrefixLen int
-	// FloatingIp is the NAT's address (natPrivateIp); no interface declares it: the active member
+	// FloatingIP is the NAT's address (natPrivateIp); no interface declares it: the active member
 	// claims it.
-	FloatingIp string
-	// MemberIps are the fixed primary addresses of members a and b.
-	MemberIps       [2]string
-	SshAllowedCidrs []string
-	// VirtualRouterId is the pair's VRRP id, unique in the VPC.
-	VirtualRouterId int
+	FloatingIP string
+	// MemberIPs are the fixed primary addresses of members a and b.
+	MemberIPs       [2]string
+	SSHAllowedCidrs []string
+	// VirtualRouterID is the pair's VRRP id, unique in the VPC.
+	VirtualRouterID int
 	// InternetGateway is what attaches the VPC's internet gateway (see NatInstanceArgs).
 	InternetGateway []pulumi.Resource
 	// PublicRouting is the public subnet's way to the internet gateway (see NatInstanceArgs).
@@ -42,6 +42,11 @@ type NatPairArgs struct {
 	// script now; the others keep what they run (see pairMemberOptions).
 	Rolling       [2]bool
 	PrivateRoutes []PairRoute
+	// MonitoringArgs: whom the alarms tell, and whether the NAT has a dashboard of its own (the
+	// lab passes its stack's topic and makes one dashboard for all its NATs).
+	MonitoringArgs
+	// PermissionsBoundary is the ARN of the pair role's permissions boundary; empty for none.
+	PermissionsBoundary string
 }
 
 // PairRoute is a private default route the pair serves; the role may replace it by its table's ARN.
@@ -51,23 +56,29 @@ type PairRoute struct {
 }
 
 // NatPair is a NAT whose identity floats between two member instances (README "NAT pairs").
-// Its fields mean what NatInstance's do; InstanceId is the member that started active.
+// Its fields mean what NatInstance's do; InstanceID is the member that started active.
 type NatPair struct {
 	pulumi.ResourceState
 
 	// Tagged, so that a component provider can serve these as the component's outputs.
-	SecurityGroupId pulumi.StringOutput `pulumi:"securityGroupId"`
-	InstanceId      pulumi.StringOutput `pulumi:"instanceId"`
-	PrivateIp       pulumi.StringOutput `pulumi:"privateIp"`
-	PublicIp        pulumi.StringOutput `pulumi:"publicIp"`
+	SecurityGroupID pulumi.StringOutput `pulumi:"securityGroupId"`
+	InstanceID      pulumi.StringOutput `pulumi:"instanceId"`
+	PrivateIP       pulumi.StringOutput `pulumi:"privateIp"`
+	PublicIP        pulumi.StringOutput `pulumi:"publicIp"`
 
-	MemberInstanceIds pulumi.StringArrayOutput `pulumi:"memberInstanceIds"`
-	MemberPrivateIps  pulumi.StringArrayOutput `pulumi:"memberPrivateIps"`
-	MemberPublicIps   pulumi.StringArrayOutput `pulumi:"memberPublicIps"`
+	MemberInstanceIDs pulumi.StringArrayOutput `pulumi:"memberInstanceIds"`
+	MemberPrivateIPs  pulumi.StringArrayOutput `pulumi:"memberPrivateIps"`
+	MemberPublicIPs   pulumi.StringArrayOutput `pulumi:"memberPublicIps"`
 	// StartedActive names the member with the higher VRRP priority on a fresh pair.
 	StartedActive pulumi.StringOutput `pulumi:"startedActive"`
 	// MemberAmis are the images the members run, as recorded in the state.
 	MemberAmis pulumi.StringArrayOutput `pulumi:"memberAmis"`
+	// AlarmArns are both members' alarms; DashboardURL the pair's own dashboard's
+	// (MonitoringArgs.Dashboard), "" without one.
+	AlarmArns    pulumi.StringArrayOutput `pulumi:"alarmArns"`
+	DashboardURL pulumi.StringOutput      `pulumi:"dashboardUrl"`
+
+	monitored Monitored
 }
 
 // pairMember is what the pair builds for each of its two members.
@@ -107,19 +118,19 @@ func NewNatPair(ctx *pulumi.Context, name string, args *NatPairArgs, opts ...pul
 	if err != nil {
 		return nil, err
 	}
-	untracked, err := newUntrackedGroup(ctx, name+"-untracked", args.VpcId, parent)
+	untracked, err := newUntrackedGroup(ctx, name+"-untracked", args.VpcID, parent)
 	if err != nil {
 		return nil, err
 	}
 
 	members := make([]*pairMember, len(memberSuffixes))
 	for i, suffix := range memberSuffixes {
-		m := &pairMember{name: name + "-" + suffix, ip: args.MemberIps[i]}
+		m := &pairMember{name: name + "-" + suffix, ip: args.MemberIPs[i]}
 		// The floating address is not declared here: it is the active member's secondary
 		// address, assigned at takeover; refresh then reads it back, and nothing is planned.
 		m.eni, err = ec2.NewNetworkInterface(ctx, m.name, &ec2.NetworkInterfaceArgs{
 			Description:     pulumi.String(m.name + " primary interface (source/dest check off to forward; the NAT address floats onto the active member)"),
-			SubnetId:        args.SubnetId,
+			SubnetId:        args.SubnetID,
 			PrivateIps:      pulumi.StringArray{pulumi.String(m.ip)},
 			SecurityGroups:  pulumi.StringArray{sg.ID(), untracked.ID()},
 			SourceDestCheck: pulumi.Bool(false),
@@ -142,14 +153,20 @@ func NewNatPair(ctx *pulumi.Context, name string, args *NatPairArgs, opts ...pul
 		return nil, fmt.Errorf("compute: NAT pair Elastic IP: %w", err)
 	}
 
-	profile, policy, err := newPairRole(ctx, name, floating, members, args.PrivateRoutes, parent)
+	profile, policy, err := newPairRole(ctx, name, args.PermissionsBoundary, floating, members, args.PrivateRoutes, parent)
 	if err != nil {
 		return nil, err
 	}
 
+	// Whom the alarms tell, and the NAT's own dashboard if asked for.
+	monitoring, err := NewMonitoring(ctx, name, args.MonitoringArgs, parent)
+	if err != nil {
+		return nil, err
+	}
+	var alarms []pulumi.StringOutput
 	routeTables := pulumi.StringArray{}
 	for _, route := range args.PrivateRoutes {
-		routeTables = append(routeTables, route.RouteTableId)
+		routeTables = append(routeTables, route.RouteTableID)
 	}
 	for i, m := range members {
 		// Each member's own way out, active or standby: packages at first boot, Session
@@ -173,13 +190,13 @@ func NewNatPair(ctx *pulumi.Context, name string, args *NatPairArgs, opts ...pul
 		member := NatPairMember{
 			Region:          args.Region,
 			VpcCidr:         args.VpcCidr,
-			FloatingIP:      args.FloatingIp,
+			FloatingIP:      args.FloatingIP,
 			SubnetPrefixLen: args.SubnetPrefixLen,
 			SelfIP:          m.ip,
 			PeerIP:          members[1-i].ip,
 			StartsActive:    i == 0,
-			VirtualRouterID: args.VirtualRouterId,
-			SSHAllowedCidrs: args.SshAllowedCidrs,
+			VirtualRouterID: args.VirtualRouterID,
+			SSHAllowedCidrs: args.SSHAllowedCidrs,
 		}
 		// Gzipped: the member's files are larger than the 16 KB EC2 takes raw; cloud-init unpacks them.
 		userData := pulumi.All(m.eni.ID(), floating.AllocationId, routeTables).ApplyT(func(ids []any) (string, error) {
@@ -209,12 +226,12 @@ func NewNatPair(ctx *pulumi.Context, name string, args *NatPairArgs, opts ...pul
 		if err != nil {
 			return nil, fmt.Errorf("compute: NAT pair member %s: %w", m.name, err)
 		}
-		if err := natAlarms(ctx, m.name, m.instance.ID(), parent); err != nil {
+		w := watched{name: m.name, instanceID: m.instance.ID(), notify: monitoring.Notify.TopicArn, partition: partition.Partition, region: args.Region}
+		arns, err := newAlarms(ctx, w, append(slices.Clone(capacityAlarms), memberAlarms...), parent)
+		if err != nil {
 			return nil, err
 		}
-		if err := newMemberAlarms(ctx, m.name, partition.Partition, args.Region, m.instance, parent); err != nil {
-			return nil, err
-		}
+		alarms = append(alarms, arns...)
 	}
 
 	// Turning pairs on in a deployed stack: the route was the NAT instance's child. The alias
@@ -225,7 +242,7 @@ func NewNatPair(ctx *pulumi.Context, name string, args *NatPairArgs, opts ...pul
 		// Member a at creation; after the first boot keepalived owns the target, so a refresh
 		// after a failover plans nothing.
 		if _, err := ec2.NewRoute(ctx, route.Name, &ec2.RouteArgs{
-			RouteTableId:         route.RouteTableId,
+			RouteTableId:         route.RouteTableID,
 			DestinationCidrBlock: pulumi.String("0.0.0.0/0"),
 			NetworkInterfaceId:   members[0].eni.ID(),
 		}, parent, pulumi.IgnoreChanges([]string{"networkInterfaceId"}),
@@ -234,45 +251,57 @@ func NewNatPair(ctx *pulumi.Context, name string, args *NatPairArgs, opts ...pul
 		}
 	}
 
-	n.SecurityGroupId = sg.ID().ToStringOutput()
-	n.InstanceId = members[0].instance.ID().ToStringOutput()
-	n.PrivateIp = pulumi.String(args.FloatingIp).ToStringOutput()
-	n.PublicIp = floating.PublicIp
+	n.SecurityGroupID = sg.ID().ToStringOutput()
+	n.InstanceID = members[0].instance.ID().ToStringOutput()
+	n.PrivateIP = pulumi.String(args.FloatingIP).ToStringOutput()
+	n.PublicIP = floating.PublicIp
 	n.StartedActive = pulumi.String(members[0].name).ToStringOutput()
-	ids, ips, publicIps, amis := pulumi.StringArray{}, pulumi.StringArray{}, pulumi.StringArray{}, pulumi.StringArray{}
+	ids, ips, publicIPs, amis := pulumi.StringArray{}, pulumi.StringArray{}, pulumi.StringArray{}, pulumi.StringArray{}
 	for _, m := range members {
 		ids = append(ids, m.instance.ID().ToStringOutput())
 		ips = append(ips, pulumi.String(m.ip))
-		publicIps = append(publicIps, m.eip.PublicIp)
+		publicIPs = append(publicIPs, m.eip.PublicIp)
 		amis = append(amis, m.instance.Ami)
 	}
-	n.MemberInstanceIds, n.MemberPrivateIps, n.MemberPublicIps = ids.ToStringArrayOutput(), ips.ToStringArrayOutput(), publicIps.ToStringArrayOutput()
+	n.MemberInstanceIDs, n.MemberPrivateIPs, n.MemberPublicIPs = ids.ToStringArrayOutput(), ips.ToStringArrayOutput(), publicIPs.ToStringArrayOutput()
 	n.MemberAmis = amis.ToStringArrayOutput()
+	n.AlarmArns = pulumi.ToStringArrayOutput(alarms)
+	n.monitored = Monitored{Name: name, Pair: true, MemberNames: []string{members[0].name, members[1].name},
+		InstanceIds: n.MemberInstanceIDs, PublicIP: n.PublicIP, AlarmArns: n.AlarmArns}
+	if err := monitoring.Watch(ctx, []Monitored{n.monitored}); err != nil {
+		return nil, err
+	}
+	n.DashboardURL = monitoring.DashboardURL
 	if err := ctx.RegisterResourceOutputs(n, pulumi.Map{
-		"securityGroupId":   n.SecurityGroupId,
-		"instanceId":        n.InstanceId,
-		"privateIp":         n.PrivateIp,
-		"publicIp":          n.PublicIp,
-		"memberInstanceIds": n.MemberInstanceIds,
-		"memberPrivateIps":  n.MemberPrivateIps,
-		"memberPublicIps":   n.MemberPublicIps,
+		"securityGroupId":   n.SecurityGroupID,
+		"instanceId":        n.InstanceID,
+		"privateIp":         n.PrivateIP,
+		"publicIp":          n.PublicIP,
+		"memberInstanceIds": n.MemberInstanceIDs,
+		"memberPrivateIps":  n.MemberPrivateIPs,
+		"memberPublicIps":   n.MemberPublicIPs,
 		"startedActive":     n.StartedActive,
+		"alarmArns":         n.AlarmArns,
+		"dashboardUrl":      n.DashboardURL,
 	}); err != nil {
 		return nil, err
 	}
 	return n, nil
 }
 
+// Monitored is what a dashboard of several NATs shows of this pair (NewDashboard).
+func (n *NatPair) Monitored() Monitored { return n.monitored }
+
 // newPairSecurityGroup is a NAT's security group plus what the members say to each other,
 // allowed by group, never by address.
 func newPairSecurityGroup(ctx *pulumi.Context, name string, args *NatPairArgs, parent pulumi.ResourceOption) (*ec2.SecurityGroup, error) {
-	inbound, outbound := natRules(args.VpcCidr, args.SshAllowedCidrs)
+	inbound, outbound := natRules(args.VpcCidr, args.SSHAllowedCidrs)
 	peers := []rule{
 		{description: "VRRP between the pair members (keepalived)", protocol: vrrpProtocol, from: 0, to: 0, self: true},
 		{description: "conntrackd state sync between the pair members", protocol: "udp", from: NatPairSyncPort, to: NatPairSyncPort, self: true},
 	}
 	sg, err := ec2.NewSecurityGroup(ctx, name, &ec2.SecurityGroupArgs{
-		VpcId:       args.VpcId,
+		VpcId:       args.VpcID,
 		Description: pulumi.String("NAT pair: forwards web, UDP and ICMP from the VPC to the internet; VRRP and state sync between its members"),
 		Ingress:     ingress(append(inbound, peers...)),
 		Egress:      egress(append(outbound, peers...)),
@@ -288,14 +317,15 @@ func newPairSecurityGroup(ctx *pulumi.Context, name string, args *NatPairArgs, p
 // the three calls of a takeover, on this pair's resources only. All three EC2 actions support
 // resource-level permissions (Service Authorization Reference, Amazon EC2), so no tag condition
 // is needed.
-func newPairRole(ctx *pulumi.Context, name string, floating *ec2.Eip, members []*pairMember, routes []PairRoute, parent pulumi.ResourceOption) (*SessionManagerProfile, *iam.RolePolicy, error) {
+func newPairRole(ctx *pulumi.Context, name, boundary string, floating *ec2.Eip, members []*pairMember, routes []PairRoute, parent pulumi.ResourceOption) (*SessionManagerProfile, *iam.RolePolicy, error) {
 	putMetrics, err := PutNatMetricsPolicy()
 	if err != nil {
 		return nil, nil, err
 	}
 	profile, err := NewSessionManagerProfile(ctx, name+"-pair", &SessionManagerProfileArgs{
-		Description:    "Session Manager access to a NAT pair's members, their CloudWatch metrics, and the calls that move the pair's identity",
-		InlinePolicies: map[string]string{"put-metrics": putMetrics},
+		Description:         "Session Manager access to a NAT pair's members, their CloudWatch metrics, and the calls that move the pair's identity",
+		InlinePolicies:      map[string]string{"put-metrics": putMetrics},
+		PermissionsBoundary: boundary,
 	}, parent)
 	if err != nil {
 		return nil, nil, err
@@ -328,30 +358,4 @@ func newPairRole(ctx *pulumi.Context, name string, floating *ec2.Eip, members []
 		return nil, nil, fmt.Errorf("compute: NAT pair role policy: %w", err)
 	}
 	return profile, policy, nil
-}
-
-// newMemberAlarms brings a failed member back without anyone acting: the EC2 recover action when
-// AWS's own system check fails (hardware, host), a reboot when the instance's check fails
-// (kernel hang, exhausted memory). keepalived then makes the member standby; the NAT does not move back.
-func newMemberAlarms(ctx *pulumi.Context, member, partition, region string, instance *ec2.Instance, parent pulumi.ResourceOption) error {
-	for _, a := range []struct{ suffix, metric, action, why string }{
-		{"system-check", "StatusCheckFailed_System", "recover", "AWS host or hardware fault: recover the member onto other hardware"},
-		{"instance-check", "StatusCheckFailed_Instance", "reboot", "member unresponsive (kernel, memory): reboot it"},
-	} {
-		if _, err := cloudwatch.NewMetricAlarm(ctx, member+"-"+a.suffix, &cloudwatch.MetricAlarmArgs{
-			AlarmDescription:   pulumi.String(member + ": " + a.why + "; the pair runs on the other member meanwhile"),
-			Namespace:          pulumi.String("AWS/EC2"),
-			MetricName:         pulumi.String(a.metric),
-			Dimensions:         pulumi.StringMap{"InstanceId": instance.ID()},
-			Statistic:          pulumi.String("Maximum"),
-			Period:             pulumi.Int(60),
-			EvaluationPeriods:  pulumi.Int(2),
-			Threshold:          pulumi.Float64(0),
-			ComparisonOperator: pulumi.String("GreaterThanThreshold"),
-			AlarmActions:       pulumi.Array{pulumi.Sprintf("arn:%s:automate:%s:ec2:%s", partition, region, a.action)},
-		}, parent); err != nil {
-			return fmt.Errorf("compute: NAT pair alarm %s-%s: %w", member, a.suffix, err)
-		}
-	}
-	return nil
 }

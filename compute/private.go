@@ -11,17 +11,17 @@ import (
 // PrivateInstancesArgs places instances in private subnets, one per address.
 type PrivateInstancesArgs struct {
 	InstanceSettings
-	VpcId     pulumi.StringInput
+	VpcID     pulumi.StringInput
 	VpcCidr   string
 	Instances []PrivateInstanceArgs
-	// NatSecurityGroupIds are the only sources allowed to SSH in (the NATs as jump hosts).
-	NatSecurityGroupIds pulumi.StringArray
+	// NatSecurityGroupIDs are the only sources allowed to SSH in (the NATs as jump hosts).
+	NatSecurityGroupIDs pulumi.StringArray
 }
 
 // PrivateInstanceArgs is one private instance: its subnet and fixed address.
 type PrivateInstanceArgs struct {
-	SubnetId  pulumi.StringInput
-	PrivateIp string
+	SubnetID  pulumi.StringInput
+	PrivateIP string
 }
 
 // PrivateInstances are instances without public addresses that reach the internet only
@@ -29,9 +29,9 @@ type PrivateInstanceArgs struct {
 type PrivateInstances struct {
 	pulumi.ResourceState
 
-	SecurityGroupId pulumi.IDOutput
-	InstanceIds     pulumi.StringArray
-	PrivateIps      pulumi.StringArray
+	SecurityGroupID pulumi.IDOutput
+	InstanceIDs     pulumi.StringArray
+	PrivateIPs      pulumi.StringArray
 	Amis            []pulumi.StringOutput // the images they run, as recorded in the state
 }
 
@@ -46,18 +46,18 @@ func PrivateInstanceName(prefix, ip string) string {
 // NewPrivateInstances creates the private security group and the instances. They do not wait
 // for the NAT instance: nothing at their boot needs the internet.
 func NewPrivateInstances(ctx *pulumi.Context, name string, args *PrivateInstancesArgs, opts ...pulumi.ResourceOption) (*PrivateInstances, error) {
-	p := &PrivateInstances{InstanceIds: pulumi.StringArray{}, PrivateIps: pulumi.StringArray{}}
+	p := &PrivateInstances{InstanceIDs: pulumi.StringArray{}, PrivateIPs: pulumi.StringArray{}}
 	if err := ctx.RegisterComponentResource("nat-instance:compute:PrivateInstances", name, p, opts...); err != nil {
 		return nil, err
 	}
 	parent := pulumi.Parent(p)
 
 	inbound := []rule{
-		{description: "SSH from the NAT instance (jump host)", protocol: "tcp", from: 22, to: 22, groups: args.NatSecurityGroupIds},
+		{description: "SSH from the NAT instance (jump host)", protocol: "tcp", from: 22, to: 22, groups: args.NatSecurityGroupIDs},
 		{description: "ICMP (ping) from the VPC", protocol: "icmp", from: -1, to: -1, cidrs: []string{args.VpcCidr}},
 	}
 	sg, err := ec2.NewSecurityGroup(ctx, name, &ec2.SecurityGroupArgs{
-		VpcId:       args.VpcId,
+		VpcId:       args.VpcID,
 		Description: pulumi.String("Private instances: SSH only from the NAT instance, out to the internet through it"),
 		Ingress:     ingress(inbound),
 		Egress:      egress(forwarded("to the internet through the NAT instance", Internet)),
@@ -66,13 +66,13 @@ func NewPrivateInstances(ctx *pulumi.Context, name string, args *PrivateInstance
 	if err != nil {
 		return nil, fmt.Errorf("compute: private security group: %w", err)
 	}
-	p.SecurityGroupId = sg.ID()
+	p.SecurityGroupID = sg.ID()
 
 	for i, spec := range args.Instances {
-		instanceName := PrivateInstanceName(name, spec.PrivateIp)
+		instanceName := PrivateInstanceName(name, spec.PrivateIP)
 		instanceArgs := hardenedInstanceArgs(args.InstanceSettings, instanceName)
-		instanceArgs.SubnetId = spec.SubnetId
-		instanceArgs.PrivateIp = pulumi.String(spec.PrivateIp)
+		instanceArgs.SubnetId = spec.SubnetID
+		instanceArgs.PrivateIp = pulumi.String(spec.PrivateIP)
 		instanceArgs.VpcSecurityGroupIds = pulumi.StringArray{sg.ID()}
 		instance, err := ec2.NewInstance(ctx, instanceName, instanceArgs, args.instanceOptions(parent,
 			// A fixed address can be held by one instance at a time.
@@ -80,17 +80,17 @@ func NewPrivateInstances(ctx *pulumi.Context, name string, args *PrivateInstance
 			// Stacks made before instances were named by address know them by position.
 			pulumi.Aliases([]pulumi.Alias{{Name: pulumi.String(fmt.Sprintf("%s-%d", name, i+1))}}))...)
 		if err != nil {
-			return nil, fmt.Errorf("compute: private instance %s: %w", spec.PrivateIp, err)
+			return nil, fmt.Errorf("compute: private instance %s: %w", spec.PrivateIP, err)
 		}
-		p.InstanceIds = append(p.InstanceIds, instance.ID().ToStringOutput())
-		p.PrivateIps = append(p.PrivateIps, instance.PrivateIp)
+		p.InstanceIDs = append(p.InstanceIDs, instance.ID().ToStringOutput())
+		p.PrivateIPs = append(p.PrivateIPs, instance.PrivateIp)
 		p.Amis = append(p.Amis, instance.Ami)
 	}
 
 	if err := ctx.RegisterResourceOutputs(p, pulumi.Map{
-		"securityGroupId": p.SecurityGroupId,
-		"instanceIds":     p.InstanceIds,
-		"privateIps":      p.PrivateIps,
+		"securityGroupId": p.SecurityGroupID,
+		"instanceIds":     p.InstanceIDs,
+		"privateIps":      p.PrivateIPs,
 	}); err != nil {
 		return nil, err
 	}

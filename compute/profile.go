@@ -26,6 +26,8 @@ type SessionManagerProfileArgs struct {
 	Description string
 	// InlinePolicies are extra permissions of this role only: policy name -> JSON document.
 	InlinePolicies map[string]string
+	// PermissionsBoundary is the ARN of the role's permissions boundary; empty for none.
+	PermissionsBoundary string
 }
 
 // NewSessionManagerProfile creates the role, attaches AmazonSSMManagedInstanceCore and the
@@ -52,10 +54,14 @@ func NewSessionManagerProfile(ctx *pulumi.Context, name string, args *SessionMan
 	if err != nil {
 		return nil, err
 	}
-	role, err := iam.NewRole(ctx, name, &iam.RoleArgs{
+	roleArgs := &iam.RoleArgs{
 		Description:      pulumi.String(args.Description),
 		AssumeRolePolicy: pulumi.String(string(trust)),
-	}, parent)
+	}
+	if args.PermissionsBoundary != "" {
+		roleArgs.PermissionsBoundary = pulumi.String(args.PermissionsBoundary)
+	}
+	role, err := iam.NewRole(ctx, name, roleArgs, parent)
 	if err != nil {
 		return nil, fmt.Errorf("compute: instance role: %w", err)
 	}

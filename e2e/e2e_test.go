@@ -4,14 +4,18 @@ package e2e
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -33,10 +37,30 @@ func TestLabOnAWS(t *testing.T) {
 	if region == "" {
 		t.Fatalf("%s is not set: name the AWS region for the throw-away stack, e.g. %s=eu-west-1", regionEnv, regionEnv)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Minute)
+	deadline, hasDeadline := t.Deadline()
+	budget, err := planTime(time.Now(), deadline, hasDeadline)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The work stops at its share of the deadline, or at the first interrupt (Ctrl-C, SIGTERM),
+	// so that the clean-up always has its own.
+	ctx, cancel := context.WithDeadline(context.Background(), budget.workUntil)
 	defer cancel()
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	cli := awsCLI{region: region}
 
-	stack := newThrowAwayStack(ctx, t, region)
+	// The account, before anything is created; the provider refuses any other one as well.
+	account := os.Getenv(accountEnv)
+	var caller struct{ Account string }
+	if err := cli.json(ctx, &caller, "sts", "get-caller-identity"); err != nil {
+		t.Fatal(err)
+	}
+	if err := checkAccount(account, caller.Account); err != nil {
+		t.Fatal(err)
+	}
+
+	stack := newThrowAwayStack(ctx, t, region, account, budget.cleanup)
 	up, err := stack.Up(ctx, optup.ProgressStreams(os.Stdout))
 	if err != nil {
 		t.Fatalf("pulumi up: %v", err)
@@ -47,7 +71,6 @@ func TestLabOnAWS(t *testing.T) {
 		t.Fatalf("outputs lack natPublicIp or privateInstanceIds: %v", up.Outputs)
 	}
 	private, _ := privateIDs[0].(string)
-	cli := awsCLI{region: region}
 
 	t.Run("private instance leaves as the NAT's Elastic IP", func(t *testing.T) {
 		if err := cli.waitForSessionManager(ctx, private); err != nil {
@@ -65,7 +88,9 @@ func TestLabOnAWS(t *testing.T) {
 	t.Run("private instance answers nothing from the internet", func(t *testing.T) {
 		var instance struct {
 			Reservations []struct {
-				Instances []struct{ PublicIpAddress string }
+				Instances []struct {
+					PublicIPAddress string `json:"PublicIpAddress"`
+				}
 			}
 		}
 		if err := cli.json(ctx, &instance, "ec2", "describe-instances", "--instance-ids", private); err != nil {
@@ -74,7 +99,7 @@ func TestLabOnAWS(t *testing.T) {
 		if len(instance.Reservations) == 0 || len(instance.Reservations[0].Instances) == 0 {
 			t.Fatalf("%s not found", private)
 		}
-		if ip := instance.Reservations[0].Instances[0].PublicIpAddress; ip != "" {
+		if ip := instance.Reservations[0].Instances[0].PublicIPAddress; ip != "" {
 			t.Errorf("%s has a public address %s", private, ip)
 		}
 		// The Elastic IP is the VPC's only public address, and the NAT forwards nothing inward:
@@ -101,9 +126,12 @@ func TestLabOnAWS(t *testing.T) {
 	})
 }
 
-// newThrowAwayStack creates a stack of the lab named e2e-<time> in region and registers its
-// destruction, which runs however the test ends (a failed check, a Fatal, a panic).
-func newThrowAwayStack(ctx context.Context, t *testing.T, region string) auto.Stack {
+// newThrowAwayStack creates a stack of the lab named after the run (e2e-<time>-<random>) in
+// region, allowed only in account, every resource tagged with the run, and registers its
+// destruction with its own time: it runs however the test ends (a failed check, a Fatal, a
+// panic, the work's deadline, an interrupt), not when Go's -timeout kills the test, which the
+// time budget keeps from happening.
+func newThrowAwayStack(ctx context.Context, t *testing.T, region, account string, cleanupTime time.Duration) auto.Stack {
 	t.Helper()
 	project, err := filepath.Abs("..")
 	if err != nil {
@@ -113,7 +141,11 @@ func newThrowAwayStack(ctx context.Context, t *testing.T, region string) auto.St
 	if os.Getenv("PULUMI_CONFIG_PASSPHRASE") == "" && os.Getenv("PULUMI_CONFIG_PASSPHRASE_FILE") == "" {
 		env["PULUMI_CONFIG_PASSPHRASE"] = "" // the stack holds no secrets
 	}
-	name := fmt.Sprintf("e2e-%d", time.Now().Unix())
+	suffix := make([]byte, 2)
+	if _, err := rand.Read(suffix); err != nil {
+		t.Fatal(err)
+	}
+	name := fmt.Sprintf("e2e-%d-%s", time.Now().Unix(), hex.EncodeToString(suffix))
 	stack, err := auto.UpsertStackLocalSource(ctx, name, project, auto.EnvVars(env))
 	if err != nil {
 		t.Fatalf("creating stack %s: %v", name, err)
@@ -121,11 +153,12 @@ func newThrowAwayStack(ctx context.Context, t *testing.T, region string) auto.St
 	stackFile := filepath.Join(project, "Pulumi."+name+".yaml")
 	t.Cleanup(func() {
 		// A fresh context: the test's own may have run out.
-		cleanup, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+		cleanup, cancel := context.WithTimeout(context.Background(), cleanupTime)
 		defer cancel()
 		if _, err := stack.Destroy(cleanup, optdestroy.ProgressStreams(os.Stdout)); err != nil {
-			t.Errorf("DESTROY FAILED, resources may be left in %s: run `pulumi destroy -s %s` with PULUMI_BACKEND_URL=%s: %v",
-				region, name, env["PULUMI_BACKEND_URL"], err)
+			t.Errorf("DESTROY FAILED, resources may be left in %s: run `pulumi destroy -s %s` with PULUMI_BACKEND_URL=%s, "+
+				"and find what is left by its tag %s=%s (docs/e2e.md, \"Leftovers\"): %v",
+				region, name, env["PULUMI_BACKEND_URL"], runTagKey, name, err)
 			return
 		}
 		if err := stack.Workspace().RemoveStack(cleanup, name); err != nil {
@@ -133,8 +166,14 @@ func newThrowAwayStack(ctx context.Context, t *testing.T, region string) auto.St
 		}
 		os.Remove(stackFile) // the stack's settings file in the project, if the CLI left it
 	})
-	if err := stack.SetConfig(ctx, "aws:region", auto.ConfigValue{Value: region}); err != nil {
-		t.Fatal(err)
+	for key, value := range map[string]string{
+		"aws:region":                        region,
+		"aws:allowedAccountIds[0]":          account,
+		"aws:defaultTags.tags." + runTagKey: name,
+	} {
+		if err := stack.SetConfigWithOptions(ctx, key, auto.ConfigValue{Value: value}, &auto.ConfigOptions{Path: true}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return stack
 }
@@ -173,10 +212,12 @@ func (a awsCLI) json(ctx context.Context, out any, args ...string) error {
 }
 
 // waitForSessionManager waits until the instance's SSM agent is online: it registers through
-// the NAT, so this alone shows that the private instance reaches AWS's endpoints.
+// the NAT, so this alone shows that the private instance reaches AWS's endpoints. It waits up to
+// 15 minutes, and never past the work's deadline.
 func (a awsCLI) waitForSessionManager(ctx context.Context, instance string) error {
-	deadline := time.Now().Add(15 * time.Minute)
-	for time.Now().Before(deadline) {
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Minute)
+	defer cancel()
+	for ctx.Err() == nil {
 		var info struct{ InstanceInformationList []struct{ PingStatus string } }
 		if err := a.json(ctx, &info, "ssm", "describe-instance-information",
 			"--filters", "Key=InstanceIds,Values="+instance); err != nil {
@@ -185,9 +226,9 @@ func (a awsCLI) waitForSessionManager(ctx context.Context, instance string) erro
 		if len(info.InstanceInformationList) > 0 && info.InstanceInformationList[0].PingStatus == "Online" {
 			return nil
 		}
-		time.Sleep(15 * time.Second)
+		sleep(ctx, 15*time.Second)
 	}
-	return fmt.Errorf("%s did not come online in Session Manager within 15 minutes", instance)
+	return fmt.Errorf("%s did not come online in Session Manager in time: %w", instance, ctx.Err())
 }
 
 // runShell runs a shell command on the instance with `aws ssm send-command` and returns its
@@ -197,16 +238,22 @@ func (a awsCLI) runShell(ctx context.Context, instance, command string) (string,
 	if err != nil {
 		return "", err
 	}
-	var sent struct{ Command struct{ CommandId string } }
+	var sent struct {
+		Command struct {
+			CommandID string `json:"CommandId"`
+		}
+	}
 	if err := a.json(ctx, &sent, "ssm", "send-command", "--instance-ids", instance,
 		"--document-name", "AWS-RunShellScript", "--parameters", string(parameters)); err != nil {
 		return "", err
 	}
 	for range 40 {
-		time.Sleep(3 * time.Second)
+		if sleep(ctx, 3*time.Second) != nil {
+			return "", ctx.Err()
+		}
 		var result struct{ Status, StandardOutputContent, StandardErrorContent string }
 		if err := a.json(ctx, &result, "ssm", "get-command-invocation",
-			"--command-id", sent.Command.CommandId, "--instance-id", instance); err != nil {
+			"--command-id", sent.Command.CommandID, "--instance-id", instance); err != nil {
 			continue // the invocation is not registered yet
 		}
 		switch result.Status {
@@ -219,4 +266,14 @@ func (a awsCLI) runShell(ctx context.Context, instance, command string) (string,
 		}
 	}
 	return "", fmt.Errorf("%q on %s did not finish within 2 minutes", command, instance)
+}
+
+// sleep waits d, or less if ctx ends first (then it returns ctx's error).
+func sleep(ctx context.Context, d time.Duration) error {
+	select {
+	case <-time.After(d):
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

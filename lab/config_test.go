@@ -42,6 +42,8 @@ func TestBadConfigFailsBeforeAnyResource(t *testing.T) {
 		{"SSH from the lab's typo", []string{"sshAllowedCidrs", `["10.40.0.0/0"]`}, []string{`sshAllowedCidrs = "10.40.0.0/0"`, "between /8 and /32"}},
 		{"instance type", []string{"natInstanceType", "t4g nano"}, []string{`natInstanceType = "t4g nano"`, "instance type"}},
 		{"zone not in region", []string{"availabilityZone", "us-east-1a"}, []string{`availabilityZone = "us-east-1a"`, "ap-northeast-2a"}},
+		{"boundary not a policy ARN", []string{"iamPermissionsBoundary", "nat-instance-boundary"}, []string{`iamPermissionsBoundary = "nat-instance-boundary"`, "ARN of an IAM managed policy"}},
+		{"boundary a role ARN", []string{"iamPermissionsBoundary", "arn:aws:iam::123456789012:role/admin"}, []string{`iamPermissionsBoundary = "arn:aws:iam::123456789012:role/admin"`, "ARN of an IAM managed policy"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) { expectConfigError(t, config(tc.kv...), tc.want...) })
 	}

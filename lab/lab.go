@@ -40,16 +40,30 @@ func Program(ctx *pulumi.Context) error {
 	if err != nil {
 		return fmt.Errorf("lab: region: %w", err)
 	}
+	partition, err := aws.GetPartition(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("lab: partition: %w", err)
+	}
 	if err := settings.CheckKeyPair(ctx, s, region.Name); err != nil {
 		return err
 	}
+	if err := settings.CheckAlarmTargets(s, partition.Partition, region.Name); err != nil {
+		return err
+	}
+	// Whom the alarms tell: a topic of the stack's, made before the NATs whose alarms name it.
+	monitoring, err := newMonitoring(ctx, s)
+	if err != nil {
+		return err
+	}
+	natMonitoring := compute.MonitoringArgs{Notify: monitoring.Notify}
 
 	// Session Manager instead of open SSH, for every instance. Single NAT instances have a role of
 	// their own, which may also publish their capacity metrics (and only to their namespace); a
 	// NAT pair has its own role too (compute.NewNatPair).
 	profile, err := compute.NewSessionManagerProfile(ctx, "nat-lab-ssm", &compute.SessionManagerProfileArgs{
 		// The description the shared role always had: the private instances' role is unchanged.
-		Description: "Session Manager access to the nat-instance lab's instances",
+		Description:         "Session Manager access to the nat-instance lab's instances",
+		PermissionsBoundary: s.IamPermissionsBoundary,
 	})
 	if err != nil {
 		return err
@@ -61,8 +75,9 @@ func Program(ctx *pulumi.Context) error {
 			return err
 		}
 		natProfile, err := compute.NewSessionManagerProfile(ctx, "nat-lab-nat", &compute.SessionManagerProfileArgs{
-			Description:    "Session Manager access to the nat-instance lab's NAT instances, and their CloudWatch metrics",
-			InlinePolicies: map[string]string{"put-metrics": putMetrics},
+			Description:         "Session Manager access to the nat-instance lab's NAT instances, and their CloudWatch metrics",
+			InlinePolicies:      map[string]string{"put-metrics": putMetrics},
+			PermissionsBoundary: s.IamPermissionsBoundary,
 		})
 		if err != nil {
 			return err
@@ -72,7 +87,8 @@ func Program(ctx *pulumi.Context) error {
 
 	// VPC 10.40.0.0/16: internet gateway, and per zone a public and a private subnet, each with
 	// its route table.
-	vpcArgs := &network.VpcArgs{CidrBlock: s.VpcCidr.String(), FlowLogRetentionDays: FlowLogRetentionDays}
+	vpcArgs := &network.VpcArgs{CidrBlock: s.VpcCidr.String(), FlowLogRetentionDays: FlowLogRetentionDays,
+		PermissionsBoundary: s.IamPermissionsBoundary}
 	for i, z := range s.Zones {
 		vpcArgs.Zones = append(vpcArgs.Zones, network.ZoneArgs{
 			AvailabilityZone:  zones[i],
@@ -91,11 +107,12 @@ func Program(ctx *pulumi.Context) error {
 	// NAT instances in public subnets: each private route table's 0.0.0.0/0 goes to the ENI of
 	// its zone's NAT (perZone) or of the one NAT (single).
 	natSettings := base
-	natSettings.InstanceType, natSettings.AmiId, natSettings.AmiPinned = s.NatInstanceType, pulumi.String(natImage.ID), natImage.Pinned
+	natSettings.InstanceType, natSettings.AmiID, natSettings.AmiPinned = s.NatInstanceType, pulumi.String(natImage.ID), natImage.Pinned
 	natSettings.InstanceProfileName = natProfileName
 	var nats []natEndpoint
 	var pairs []*compute.NatPair
 	var natAmis []pulumi.StringOutput // the images the NAT instances run, as recorded
+	var monitored []compute.Monitored // what the dashboard shows of each NAT
 	for _, zone := range s.NatZones() {
 		var routes []compute.PrivateRoute
 		tableArns := pulumi.StringArray{}
@@ -103,58 +120,66 @@ func Program(ctx *pulumi.Context) error {
 			if natZone(s, served) == zone {
 				routes = append(routes, compute.PrivateRoute{
 					Name:         fmt.Sprintf("nat-instance-route-%d", served+1),
-					RouteTableId: table.ID().ToStringOutput(),
+					RouteTableID: table.ID().ToStringOutput(),
 				})
 				tableArns = append(tableArns, table.Arn)
 			}
 		}
 		if s.NatHighAvailability {
-			pair, err := newNatPair(ctx, s, region.Name, vpc, zone, len(nats), natSettings, routes, tableArns)
+			pair, err := newNatPair(ctx, s, region.Name, vpc, zone, len(nats), natSettings, routes, tableArns, natMonitoring)
 			if err != nil {
 				return err
 			}
 			pairs = append(pairs, pair)
+			monitored = append(monitored, pair.Monitored())
 			natAmis = append(natAmis, pair.MemberAmis.Index(pulumi.Int(0)), pair.MemberAmis.Index(pulumi.Int(1)))
-			nats = append(nats, natEndpoint{pair.SecurityGroupId, pair.InstanceId, pair.PrivateIp, pair.PublicIp})
+			nats = append(nats, natEndpoint{pair.SecurityGroupID, pair.InstanceID, pair.PrivateIP, pair.PublicIP})
 			continue
 		}
 		nat, err := compute.NewNatInstance(ctx, settings.NatName(zone), &compute.NatInstanceArgs{
 			InstanceSettings: natSettings,
-			VpcId:            vpc.VpcId.ToStringOutput(),
+			VpcID:            vpc.VpcID.ToStringOutput(),
 			VpcCidr:          s.VpcCidr.String(),
-			SubnetId:         vpc.PublicSubnets[zone].ID().ToStringOutput(),
-			PrivateIp:        s.Zones[zone].NatPrivateIP.String(),
-			SshAllowedCidrs:  prefixStrings(s.SSHAllowedCidrs),
+			SubnetID:         vpc.PublicSubnets[zone].ID().ToStringOutput(),
+			PrivateIP:        s.Zones[zone].NatPrivateIP.String(),
+			SSHAllowedCidrs:  prefixStrings(s.SSHAllowedCidrs),
 			InternetGateway:  []pulumi.Resource{vpc.InternetGatewayAttachment},
 			PublicRouting:    []pulumi.Resource{vpc.PublicDefaultRoute, vpc.PublicAssociations[zone]},
 			PrivateRoutes:    routes,
+			MonitoringArgs:   natMonitoring,
 		})
 		if err != nil {
 			return err
 		}
-		nats = append(nats, natEndpoint{nat.SecurityGroupId, nat.InstanceId, nat.PrivateIp, nat.PublicIp})
+		monitored = append(monitored, nat.Monitored())
+		nats = append(nats, natEndpoint{nat.SecurityGroupID, nat.InstanceID, nat.PrivateIP, nat.PublicIP})
 		natAmis = append(natAmis, nat.Ami)
 	}
 
 	// Private instances in the private subnets, reachable only through a NAT.
 	privateSettings := base
-	privateSettings.InstanceType, privateSettings.AmiId, privateSettings.AmiPinned = s.PrivateInstanceType, pulumi.String(privateImage.ID), privateImage.Pinned
+	privateSettings.InstanceType, privateSettings.AmiID, privateSettings.AmiPinned = s.PrivateInstanceType, pulumi.String(privateImage.ID), privateImage.Pinned
 	privateArgs := &compute.PrivateInstancesArgs{
 		InstanceSettings: privateSettings,
-		VpcId:            vpc.VpcId.ToStringOutput(),
+		VpcID:            vpc.VpcID.ToStringOutput(),
 		VpcCidr:          s.VpcCidr.String(),
 	}
 	for _, nat := range nats {
-		privateArgs.NatSecurityGroupIds = append(privateArgs.NatSecurityGroupIds, nat.SecurityGroupId)
+		privateArgs.NatSecurityGroupIDs = append(privateArgs.NatSecurityGroupIDs, nat.SecurityGroupID)
 	}
 	for _, p := range s.PrivateInstances {
 		privateArgs.Instances = append(privateArgs.Instances, compute.PrivateInstanceArgs{
-			SubnetId:  vpc.PrivateSubnets[p.Zone].ID().ToStringOutput(),
-			PrivateIp: p.IP.String(),
+			SubnetID:  vpc.PrivateSubnets[p.Zone].ID().ToStringOutput(),
+			PrivateIP: p.IP.String(),
 		})
 	}
 	private, err := compute.NewPrivateInstances(ctx, "private-ec2", privateArgs)
 	if err != nil {
+		return err
+	}
+
+	// The topic's policy names every alarm; the dashboard shows every NAT.
+	if err := watch(ctx, s, region.Name, partition.Partition, monitoring, monitored); err != nil {
 		return err
 	}
 

@@ -239,21 +239,6 @@ func TestNatUserDataRunsTheBootScriptAtEveryBoot(t *testing.T) {
 	}
 }
 
-func TestNoPasswordsAnywhere(t *testing.T) {
-	g := record(t, config("keyName", "lab-key"))
-	for _, r := range g.Resources {
-		for key, v := range r.Inputs {
-			s, _ := v.(string)
-			lower := strings.ToLower(s)
-			for _, bad := range []string{"passwd", "password", "permitrootlogin", "qwe123"} {
-				if strings.Contains(lower, bad) {
-					t.Errorf("%s %s input %s mentions %q", r.Type, r.Name, key, bad)
-				}
-			}
-		}
-	}
-}
-
 func TestPrivateInstancesDoNotWaitForTheNat(t *testing.T) {
 	g := record(t, config())
 	nat := named(t, g, tInstance, "nat-instance")

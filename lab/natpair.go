@@ -14,16 +14,16 @@ import (
 // security group (private instances accept the jump host's SSH from it), the instance users
 // reach (a pair's member that started active) and the NAT's private and public addresses.
 type natEndpoint struct {
-	SecurityGroupId pulumi.StringOutput
-	InstanceId      pulumi.StringOutput
-	PrivateIp       pulumi.StringOutput
-	PublicIp        pulumi.StringOutput
+	SecurityGroupID pulumi.StringOutput
+	InstanceID      pulumi.StringOutput
+	PrivateIP       pulumi.StringOutput
+	PublicIP        pulumi.StringOutput
 }
 
 // newNatPair builds the zone's NAT as a pair (natHighAvailability). index is the NAT's position,
 // which makes its VRRP router id unique in the VPC.
 func newNatPair(ctx *pulumi.Context, s settings.Settings, region string, vpc *network.Vpc, zone, index int,
-	natSettings compute.InstanceSettings, routes []compute.PrivateRoute, tableArns pulumi.StringArray) (*compute.NatPair, error) {
+	natSettings compute.InstanceSettings, routes []compute.PrivateRoute, tableArns pulumi.StringArray, monitoring compute.MonitoringArgs) (*compute.NatPair, error) {
 	z := s.Zones[zone]
 	pairRoutes := make([]compute.PairRoute, len(routes))
 	for i, r := range routes {
@@ -32,21 +32,23 @@ func newNatPair(ctx *pulumi.Context, s settings.Settings, region string, vpc *ne
 	return compute.NewNatPair(ctx, settings.NatName(zone), &compute.NatPairArgs{
 		InstanceSettings: natSettings,
 		Region:           region,
-		VpcId:            vpc.VpcId.ToStringOutput(),
+		VpcID:            vpc.VpcID.ToStringOutput(),
 		VpcCidr:          s.VpcCidr.String(),
-		SubnetId:         vpc.PublicSubnets[zone].ID().ToStringOutput(),
+		SubnetID:         vpc.PublicSubnets[zone].ID().ToStringOutput(),
 		SubnetPrefixLen:  z.PublicSubnet.Bits(),
-		FloatingIp:       z.NatPrivateIP.String(),
-		MemberIps:        [2]string{z.NatMemberIPs[0].String(), z.NatMemberIPs[1].String()},
-		SshAllowedCidrs:  prefixStrings(s.SSHAllowedCidrs),
-		VirtualRouterId:  1 + index,
+		FloatingIP:       z.NatPrivateIP.String(),
+		MemberIPs:        [2]string{z.NatMemberIPs[0].String(), z.NatMemberIPs[1].String()},
+		SSHAllowedCidrs:  prefixStrings(s.SSHAllowedCidrs),
+		VirtualRouterID:  1 + index,
 		InternetGateway:  []pulumi.Resource{vpc.InternetGatewayAttachment},
 		PublicRouting:    []pulumi.Resource{vpc.PublicDefaultRoute, vpc.PublicAssociations[zone]},
 		Rolling: [2]bool{
 			slices.Contains(s.NatPairRoll, settings.NatPairMemberName(settings.NatName(zone), 0)),
 			slices.Contains(s.NatPairRoll, settings.NatPairMemberName(settings.NatName(zone), 1)),
 		},
-		PrivateRoutes: pairRoutes,
+		PrivateRoutes:       pairRoutes,
+		MonitoringArgs:      monitoring,
+		PermissionsBoundary: s.IamPermissionsBoundary,
 	})
 }
 
@@ -54,20 +56,20 @@ func newNatPair(ctx *pulumi.Context, s settings.Settings, region string, vpc *ne
 // for a one-NAT stack): each member's instance id, fixed private and public address, the member
 // that started active, and a Session Manager command per member.
 func exportNatPairs(ctx *pulumi.Context, region string, pairs []*compute.NatPair) {
-	ids, privateIps, publicIps, active, sessions := pulumi.Array{}, pulumi.Array{}, pulumi.Array{}, pulumi.StringArray{}, pulumi.Array{}
+	ids, privateIPs, publicIPs, active, sessions := pulumi.Array{}, pulumi.Array{}, pulumi.Array{}, pulumi.StringArray{}, pulumi.Array{}
 	for _, p := range pairs {
-		ids = append(ids, p.MemberInstanceIds)
-		privateIps = append(privateIps, p.MemberPrivateIps)
-		publicIps = append(publicIps, p.MemberPublicIps)
+		ids = append(ids, p.MemberInstanceIDs)
+		privateIPs = append(privateIPs, p.MemberPrivateIPs)
+		publicIPs = append(publicIPs, p.MemberPublicIPs)
 		active = append(active, p.StartedActive)
 		sessions = append(sessions, pulumi.StringArray{
-			sessionCommand(region, p.MemberInstanceIds.Index(pulumi.Int(0))),
-			sessionCommand(region, p.MemberInstanceIds.Index(pulumi.Int(1))),
+			sessionCommand(region, p.MemberInstanceIDs.Index(pulumi.Int(0))),
+			sessionCommand(region, p.MemberInstanceIDs.Index(pulumi.Int(1))),
 		})
 	}
 	ctx.Export("natMemberInstanceIds", ids)
-	ctx.Export("natMemberPrivateIps", privateIps)
-	ctx.Export("natMemberPublicIps", publicIps)
+	ctx.Export("natMemberPrivateIps", privateIPs)
+	ctx.Export("natMemberPublicIps", publicIPs)
 	ctx.Export("natStartedActive", active)
 	ctx.Export("natMemberSessionCommands", sessions)
 }

@@ -19,19 +19,19 @@ const sshUser = "ec2-user"
 func exportOutputs(ctx *pulumi.Context, s settings.Settings, region string, zones []string,
 	vpc *network.Vpc, nats []natEndpoint, private *compute.PrivateInstances) {
 	nat := nats[0]
-	ctx.Export("vpcId", vpc.VpcId)
+	ctx.Export("vpcId", vpc.VpcID)
 	// The zones the subnets are in, as recorded: a zone the program picked stays with the
 	// stack even when it would pick another today (network.ZoneArgs.KeepZone).
 	ctx.Export("availabilityZone", vpc.PublicSubnets[0].AvailabilityZone)
-	ctx.Export("natPublicIp", nat.PublicIp)
-	ctx.Export("natPrivateIp", nat.PrivateIp)
-	ctx.Export("natInstanceId", nat.InstanceId)
-	ctx.Export("privateInstanceIps", private.PrivateIps)
-	ctx.Export("privateInstanceIds", private.InstanceIds)
+	ctx.Export("natPublicIp", nat.PublicIP)
+	ctx.Export("natPrivateIp", nat.PrivateIP)
+	ctx.Export("natInstanceId", nat.InstanceID)
+	ctx.Export("privateInstanceIps", private.PrivateIPs)
+	ctx.Export("privateInstanceIds", private.InstanceIDs)
 
-	ctx.Export("natSessionCommand", sessionCommand(region, nat.InstanceId))
+	ctx.Export("natSessionCommand", sessionCommand(region, nat.InstanceID))
 	sessions := pulumi.StringArray{}
-	for _, id := range private.InstanceIds {
+	for _, id := range private.InstanceIDs {
 		sessions = append(sessions, sessionCommand(region, id))
 	}
 	ctx.Export("privateSessionCommands", sessions)
@@ -47,10 +47,10 @@ func exportOutputs(ctx *pulumi.Context, s settings.Settings, region string, zone
 		_ = ctx.Log.Warn("keyName is set but sshAllowedCidrs is empty: SSH from outside the VPC is closed; "+
 			"use the session commands, or set sshAllowedCidrs to your network", nil)
 	}
-	ctx.Export("natSshCommand", pulumi.Sprintf("ssh %s@%s", sshUser, nat.PublicIp))
+	ctx.Export("natSshCommand", pulumi.Sprintf("ssh %s@%s", sshUser, nat.PublicIP))
 	jumps := pulumi.StringArray{}
-	for i, ip := range private.PrivateIps {
-		jump := nats[natIndex(s, s.PrivateInstances[i].Zone)].PublicIp
+	for i, ip := range private.PrivateIPs {
+		jump := nats[natIndex(s, s.PrivateInstances[i].Zone)].PublicIP
 		jumps = append(jumps, pulumi.Sprintf("ssh -J %s@%s %s@%s", sshUser, jump, sshUser, ip))
 	}
 	ctx.Export("privateSshCommands", jumps)
@@ -63,29 +63,29 @@ func sessionCommand(region string, id pulumi.StringInput) pulumi.StringOutput {
 
 // exportZones exports, zone by zone, the NAT that serves it and its private instances.
 func exportZones(ctx *pulumi.Context, s settings.Settings, vpc *network.Vpc, nats []natEndpoint, private *compute.PrivateInstances) {
-	publicIps, privateIps, instanceIds := pulumi.StringArray{}, pulumi.StringArray{}, pulumi.StringArray{}
+	publicIPs, privateIPs, instanceIDs := pulumi.StringArray{}, pulumi.StringArray{}, pulumi.StringArray{}
 	for _, nat := range nats {
-		publicIps = append(publicIps, nat.PublicIp)
-		privateIps = append(privateIps, nat.PrivateIp)
-		instanceIds = append(instanceIds, nat.InstanceId)
+		publicIPs = append(publicIPs, nat.PublicIP)
+		privateIPs = append(privateIPs, nat.PrivateIP)
+		instanceIDs = append(instanceIDs, nat.InstanceID)
 	}
 	zones := pulumi.StringArray{}
 	for _, subnet := range vpc.PublicSubnets {
 		zones = append(zones, subnet.AvailabilityZone)
 	}
 	ctx.Export("availabilityZones", zones)
-	ctx.Export("natPublicIps", publicIps)
-	ctx.Export("natPrivateIps", privateIps)
-	ctx.Export("natInstanceIds", instanceIds)
+	ctx.Export("natPublicIps", publicIPs)
+	ctx.Export("natPrivateIps", privateIPs)
+	ctx.Export("natInstanceIds", instanceIDs)
 
 	// zone name -> the Elastic IP its private instances leave through, and their addresses.
 	egress, byZone := pulumi.StringArray{}, pulumi.Array{}
 	for i := range s.Zones {
-		egress = append(egress, nats[natIndex(s, i)].PublicIp)
+		egress = append(egress, nats[natIndex(s, i)].PublicIP)
 		ips := pulumi.StringArray{}
 		for j, p := range s.PrivateInstances {
 			if p.Zone == i {
-				ips = append(ips, private.PrivateIps[j])
+				ips = append(ips, private.PrivateIPs[j])
 			}
 		}
 		byZone = append(byZone, ips)
@@ -124,14 +124,6 @@ func prefixStrings(prefixes []netip.Prefix) []string {
 	out := make([]string, len(prefixes))
 	for i, p := range prefixes {
 		out[i] = p.String()
-	}
-	return out
-}
-
-func addrStrings(addrs []netip.Addr) []string {
-	out := make([]string, len(addrs))
-	for i, a := range addrs {
-		out[i] = a.String()
 	}
 	return out
 }

@@ -27,6 +27,8 @@ func TestOutputs(t *testing.T) {
 			"aws ssm start-session --region ap-northeast-2 --target " + p1.ID,
 			"aws ssm start-session --region ap-northeast-2 --target " + p2.ID,
 		},
+		"dashboardUrl": "https://ap-northeast-2.console.aws.amazon.com/cloudwatch/home?region=ap-northeast-2" +
+			"#dashboards:name=nat-instance-test-nat-lab-ap-northeast-2",
 	}
 	for key, value := range want {
 		if fmt.Sprint(g.Outputs[key]) != fmt.Sprint(value) {

@@ -153,17 +153,41 @@ func TestNoSecurityGroupRuleIsOpenToTheWorld(t *testing.T) {
 // preview): an apostrophe fails the whole deployment.
 var awsDescription = regexp.MustCompile(`^[A-Za-z0-9 ._\-:/()#,@\[\]+=&;{}!$*]{1,255}$`)
 
-func TestEverySecurityGroupAndRuleIsDescribed(t *testing.T) {
-	g := record(t, securityConfigs["ssh"])
-	for _, sg := range g.OfType(tSecurityGroup) {
+// undescribed lists the security groups and rules of g without a description EC2 accepts; a
+// graph without groups or rules is a problem too: "every one is described" would prove nothing.
+func undescribed(t *testing.T, g *mockgraph.Graph) []string {
+	t.Helper()
+	groups, rules := g.OfType(tSecurityGroup), rulesOf(t, g)
+	var problems []string
+	if len(groups) == 0 || len(rules) == 0 {
+		problems = append(problems, fmt.Sprintf("%d security groups and %d rules recorded: nothing to check", len(groups), len(rules)))
+	}
+	for _, sg := range groups {
 		if d := sg.String("description"); !awsDescription.MatchString(d) || d == "Managed by Pulumi" {
-			t.Errorf("security group %s: description %q is missing or not one EC2 accepts", sg.Name, d)
+			problems = append(problems, fmt.Sprintf("security group %s: description %q is missing or not one EC2 accepts", sg.Name, d))
 		}
 	}
-	for _, r := range rulesOf(t, g) {
+	for _, r := range rules {
 		if !awsDescription.MatchString(r.description) {
-			t.Errorf("rule %s: description %q is missing or not one EC2 accepts", r, r.description)
+			problems = append(problems, fmt.Sprintf("rule %s: description %q is missing or not one EC2 accepts", r, r.description))
 		}
+	}
+	return problems
+}
+
+func TestEverySecurityGroupAndRuleIsDescribed(t *testing.T) {
+	for name, cfg := range securityConfigs {
+		t.Run(name, func(t *testing.T) {
+			for _, problem := range undescribed(t, record(t, cfg)) {
+				t.Error(problem)
+			}
+		})
+	}
+}
+
+func TestDescriptionCheckFailsOnAnEmptyGraph(t *testing.T) {
+	if problems := undescribed(t, &mockgraph.Graph{}); len(problems) == 0 {
+		t.Error("an empty graph passes the description check")
 	}
 }
 

@@ -23,18 +23,21 @@ const Project = "nat-instance"
 
 // Resource is one registered resource.
 type Resource struct {
-	Type                string
-	Name                string
-	URN                 string
-	Parent              string // URN of the parent, "" for the stack itself
-	ID                  string
-	Custom              bool
-	DependsOn           []string // URNs named in DependsOn
-	DeleteBeforeReplace bool
-	IgnoreChanges       []string // input properties the engine keeps from the state
-	Aliases             []string // URNs the resource was known by before
-	Inputs              map[string]any
-	State               map[string]any // inputs plus what the mock cloud computed
+	Type      string
+	Name      string
+	URN       string
+	Parent    string // URN of the parent, "" for the stack itself
+	ID        string
+	Custom    bool
+	DependsOn []string // URNs named in DependsOn
+	// PropertyDependencies are, per input, the URNs of the resources whose outputs it takes, as
+	// the engine hands them to a policy pack (left out of JSON recordings, which predate them).
+	PropertyDependencies map[string][]string `json:"-"`
+	DeleteBeforeReplace  bool
+	IgnoreChanges        []string // input properties the engine keeps from the state
+	Aliases              []string // URNs the resource was known by before
+	Inputs               map[string]any
+	State                map[string]any // inputs plus what the mock cloud computed
 }
 
 // Invoke is one data-source call.
@@ -53,6 +56,8 @@ type Graph struct {
 // Options adjust the mock cloud.
 type Options struct {
 	Stack string // default "test"
+	// Project is the Pulumi project the program runs as (its config namespace), default Project.
+	Project string
 	// NotOffered lists, per availability zone, instance types the zone does not offer.
 	NotOffered map[string][]string
 	// AmiRelease plays a newer Amazon Linux release: the SSM parameters answer
@@ -89,7 +94,7 @@ func Run(program pulumi.RunFunc, config map[string]string, opts Options) (*Graph
 		var err error
 		outputs, err = resolveExports(ctx)
 		return err
-	}, pulumi.WithMocks(Project, m.opts.Stack, m), func(info *pulumi.RunInfo) {
+	}, pulumi.WithMocks(m.opts.Project, m.opts.Stack, m), func(info *pulumi.RunInfo) {
 		info.Config = config
 	})
 	g := m.recording()
@@ -124,6 +129,9 @@ type mocks struct {
 func newMocks(opts Options, config map[string]string) *mocks {
 	if opts.Stack == "" {
 		opts.Stack = "test"
+	}
+	if opts.Project == "" {
+		opts.Project = Project
 	}
 	return &mocks{opts: opts, config: config, eips: map[netip.Addr]bool{}}
 }
@@ -185,10 +193,14 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	if rpc != nil {
 		r.Parent = rpc.GetParent()
 		r.DependsOn = rpc.GetDependencies()
+		r.PropertyDependencies = map[string][]string{}
+		for prop, deps := range rpc.GetPropertyDependencies() {
+			r.PropertyDependencies[prop] = deps.GetUrns()
+		}
 		r.DeleteBeforeReplace = rpc.GetDeleteBeforeReplace()
 		r.IgnoreChanges = rpc.GetIgnoreChanges()
-		r.Aliases = aliasURNs(m.opts.Stack, rpc)
-		r.URN = urn(m.opts.Stack, rpc.GetParent(), args.TypeToken, args.Name)
+		r.Aliases = aliasURNs(m.opts.Project, m.opts.Stack, rpc)
+		r.URN = urn(m.opts.Project, m.opts.Stack, rpc.GetParent(), args.TypeToken, args.Name)
 	}
 	m.graph.Resources = append(m.graph.Resources, r)
 	return id, state, nil
@@ -196,12 +208,12 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 
 // urn is the URN the mock monitor gives the resource, so that Parent and DependsOn can be
 // matched to recorded resources.
-func urn(stack, parent, typ, name string) string {
+func urn(project, stack, parent, typ, name string) string {
 	parentType := tokens.Type("")
 	if p := resource.URN(parent); p != "" && p.QualifiedType() != resource.RootStackType {
 		parentType = p.QualifiedType()
 	}
-	return string(resource.NewURN(tokens.QName(stack), tokens.PackageName(Project), parentType, tokens.Type(typ), name))
+	return string(resource.NewURN(tokens.QName(stack), tokens.PackageName(project), parentType, tokens.Type(typ), name))
 }
 
 // instanceENI finds the recorded network interface an instance is launched with.
@@ -312,7 +324,7 @@ func (m *mocks) image(args resource.PropertyMap) (resource.PropertyMap, error) {
 
 // aliasURNs returns the URNs a registration names as the resource's former identities, whether
 // the SDK sent them as URNs or as specs (a former name, type or parent; the rest as now).
-func aliasURNs(stack string, rpc interface {
+func aliasURNs(project, stack string, rpc interface {
 	GetParent() string
 	GetType() string
 	GetName() string
@@ -334,7 +346,7 @@ func aliasURNs(stack string, rpc interface {
 			if spec.GetParentUrn() != "" || spec.GetNoParent() {
 				parent = spec.GetParentUrn()
 			}
-			out = append(out, urn(stack, parent, typ, name))
+			out = append(out, urn(project, stack, parent, typ, name))
 		}
 	}
 	return out

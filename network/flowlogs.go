@@ -11,10 +11,10 @@ import (
 )
 
 // newFlowLogs records every flow of the VPC in a CloudWatch log group (CKV2_AWS_11), through a
-// role that only the flow-logs service of accountId can assume.
-func newFlowLogs(ctx *pulumi.Context, name string, vpc *ec2.Vpc, accountId string, retentionDays int, parent pulumi.ResourceOption) error {
+// role that only the flow-logs service of accountID can assume.
+func newFlowLogs(ctx *pulumi.Context, name string, vpc *ec2.Vpc, accountID string, args *VpcArgs, parent pulumi.ResourceOption) error {
 	group, err := cloudwatch.NewLogGroup(ctx, name+"-flow-logs", &cloudwatch.LogGroupArgs{
-		RetentionInDays: pulumi.Int(retentionDays),
+		RetentionInDays: pulumi.Int(args.FlowLogRetentionDays),
 		Tags:            nameTag(name + "-flow-logs"),
 	}, parent)
 	if err != nil {
@@ -27,17 +27,21 @@ func newFlowLogs(ctx *pulumi.Context, name string, vpc *ec2.Vpc, accountId strin
 			"Principal": map[string]any{"Service": "vpc-flow-logs.amazonaws.com"},
 			"Action":    "sts:AssumeRole",
 			// Confused-deputy guard: only flow logs of this account may use the role.
-			"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": accountId}},
+			"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": accountID}},
 		}},
 	})
 	if err != nil {
 		return err
 	}
-	role, err := iam.NewRole(ctx, name+"-flow-logs", &iam.RoleArgs{
+	roleArgs := &iam.RoleArgs{
 		Description:      pulumi.String("Lets VPC flow logs write to " + name + "-flow-logs"),
 		AssumeRolePolicy: pulumi.String(string(trust)),
 		Tags:             nameTag(name + "-flow-logs"),
-	}, parent)
+	}
+	if args.PermissionsBoundary != "" {
+		roleArgs.PermissionsBoundary = pulumi.String(args.PermissionsBoundary)
+	}
+	role, err := iam.NewRole(ctx, name+"-flow-logs", roleArgs, parent)
 	if err != nil {
 		return fmt.Errorf("network: flow log role: %w", err)
 	}

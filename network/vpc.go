@@ -16,6 +16,8 @@ type VpcArgs struct {
 	Zones     []ZoneArgs
 	// FlowLogRetentionDays keeps flow logs long enough to debug and short enough to cost little.
 	FlowLogRetentionDays int
+	// PermissionsBoundary is the ARN of the flow log role's permissions boundary; empty for none.
+	PermissionsBoundary string
 }
 
 // ZoneArgs is one availability zone's public and private subnet.
@@ -33,7 +35,7 @@ type ZoneArgs struct {
 type Vpc struct {
 	pulumi.ResourceState
 
-	VpcId     pulumi.IDOutput
+	VpcID     pulumi.IDOutput
 	CidrBlock string
 	// InternetGatewayAttachment must exist before an Elastic IP can be associated.
 	InternetGatewayAttachment *ec2.InternetGatewayAttachment
@@ -73,7 +75,7 @@ func NewVpc(ctx *pulumi.Context, name string, args *VpcArgs, opts ...pulumi.Reso
 	if err != nil {
 		return nil, fmt.Errorf("network: vpc %s: %w", args.CidrBlock, err)
 	}
-	v.VpcId = vpc.ID()
+	v.VpcID = vpc.ID()
 
 	// AWS creates a default security group that allows all traffic between its members and
 	// all egress; managing it with no rules removes them (CKV2_AWS_12).
@@ -84,7 +86,7 @@ func NewVpc(ctx *pulumi.Context, name string, args *VpcArgs, opts ...pulumi.Reso
 		return nil, fmt.Errorf("network: default security group: %w", err)
 	}
 
-	if err := newFlowLogs(ctx, name, vpc, caller.AccountId, args.FlowLogRetentionDays, parent); err != nil {
+	if err := newFlowLogs(ctx, name, vpc, caller.AccountId, args, parent); err != nil {
 		return nil, err
 	}
 
@@ -143,7 +145,7 @@ func NewVpc(ctx *pulumi.Context, name string, args *VpcArgs, opts ...pulumi.Reso
 	}
 
 	if err := ctx.RegisterResourceOutputs(v, pulumi.Map{
-		"vpcId":                v.VpcId,
+		"vpcId":                v.VpcID,
 		"internetGatewayId":    igw.ID(),
 		"publicSubnetIds":      ids(v.PublicSubnets),
 		"privateSubnetIds":     ids(v.PrivateSubnets),

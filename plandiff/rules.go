@@ -39,6 +39,11 @@ var forceNew = map[string][]string{
 	"aws:iam/rolePolicyAttachment:RolePolicyAttachment":           {"role", "policyArn"},
 	"aws:iam/instanceProfile:InstanceProfile":                     {"name", "namePrefix", "path"},
 	"aws:cloudwatch/metricAlarm:MetricAlarm":                      {"name"},
+	"aws:cloudwatch/dashboard:Dashboard":                          {"dashboardName"},
+	"aws:sns/topic:Topic":                                         {"name", "namePrefix", "fifoTopic"},
+	"aws:sns/topicPolicy:TopicPolicy":                             {"arn"},
+	"aws:sns/topicSubscription:TopicSubscription":                 {"topic", "protocol", "endpoint"},
+	"aws:kms/key:Key":                                             {"customerMasterKeySpec", "keyUsage", "multiRegion", "customKeyStoreId", "xksKeyId"},
 }
 
 // replacing returns the changed inputs that force a replacement.

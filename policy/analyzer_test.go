@@ -88,7 +88,8 @@ func analyze(t *testing.T, pack plugin.Analyzer, typ string, inputs map[string]a
 }
 
 // The built pack, through the engine's analyzer client: what it announces, what it reports for
-// the lab's SSH rule, that an unknown CIDR passes a preview, and policy config.
+// the lab's SSH rule, that an unknown CIDR passes a preview, and a stack policy over the
+// resources and property dependencies the engine sends at the end of a preview or update.
 func TestPackOverTheAnalyzerProtocol(t *testing.T) {
 	pack := startPack(t)
 	ctx := context.Background()
@@ -97,12 +98,21 @@ func TestPackOverTheAnalyzerProtocol(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if info.Name != "nat-instance" || len(info.Policies) != 6 || !info.SupportsConfig {
-		t.Errorf("pack %q with %d policies (config %v), want nat-instance with 6, configurable", info.Name, len(info.Policies), info.SupportsConfig)
+	if info.Name != "nat-instance" || len(info.Policies) != 11 {
+		t.Errorf("pack %q with %d policies, want nat-instance with 11", info.Name, len(info.Policies))
 	}
 	for _, p := range info.Policies {
-		if p.EnforcementLevel != apitype.Mandatory {
-			t.Errorf("policy %s announced as %s, want mandatory", p.Name, p.EnforcementLevel)
+		// policyx announces the enforcementLevel property every policy has; nothing else.
+		var props []string
+		if p.ConfigSchema != nil {
+			for name := range p.ConfigSchema.Properties {
+				if name != "enforcementLevel" {
+					props = append(props, name)
+				}
+			}
+		}
+		if p.EnforcementLevel != apitype.Mandatory || len(props) > 0 {
+			t.Errorf("policy %s announced as %s with config %v, want mandatory without config", p.Name, p.EnforcementLevel, props)
 		}
 	}
 
@@ -116,16 +126,31 @@ func TestPackOverTheAnalyzerProtocol(t *testing.T) {
 		t.Errorf("a CIDR unknown in a preview: reported %q, want nothing", got)
 	}
 
-	eni := map[string]any{"sourceDestCheck": false, "tags": map[string]any{"Name": "egress-gw-1"}}
-	if got := analyze(t, pack, typeNetworkInterface, eni); len(got) != 1 {
-		t.Errorf("egress-gw-1 with the default pattern: reported %q, want one violation", got)
+	eni := plugin.AnalyzerStackResource{AnalyzerResource: plugin.AnalyzerResource{
+		URN: "urn:pulumi:dev::nat-instance::" + typeNetworkInterface + "::nat-instance", Type: typeNetworkInterface, Name: "nat-instance",
+		Properties: resource.NewPropertyMapFromMap(map[string]any{"sourceDestCheck": false, "tags": map[string]any{"Name": "nat-instance"}}),
+	}}
+	route := plugin.AnalyzerStackResource{
+		AnalyzerResource: plugin.AnalyzerResource{
+			URN: "urn:pulumi:dev::nat-instance::" + typeRoute + "::private", Type: typeRoute, Name: "private",
+			Properties: resource.NewPropertyMapFromMap(map[string]any{"destinationCidrBlock": "0.0.0.0/0", "networkInterfaceId": unknown}),
+		},
+		PropertyDependencies: map[resource.PropertyKey][]resource.URN{"networkInterfaceId": {eni.URN}},
 	}
-	if err := pack.Configure(ctx, map[string]plugin.AnalyzerPolicyConfig{"source-dest-check-only-on-nat": {
-		EnforcementLevel: apitype.Mandatory, Properties: map[string]any{natNamePatternKey: "^egress-gw-"},
-	}}); err != nil {
-		t.Fatal(err)
-	}
-	if got := analyze(t, pack, typeNetworkInterface, eni); len(got) > 0 {
-		t.Errorf("egress-gw-1 with natNamePattern ^egress-gw-: reported %q, want nothing", got)
+	for _, c := range []struct {
+		name      string
+		resources []plugin.AnalyzerStackResource
+		want      int
+	}{
+		{"an interface named like a NAT that forwards for no route", []plugin.AnalyzerStackResource{eni}, 1},
+		{"the target of a default route", []plugin.AnalyzerStackResource{eni, route}, 0},
+	} {
+		resp, err := pack.AnalyzeStack(ctx, c.resources)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(resp.Diagnostics) != c.want {
+			t.Errorf("%s: %d violations %v, want %d", c.name, len(resp.Diagnostics), resp.Diagnostics, c.want)
+		}
 	}
 }

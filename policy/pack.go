@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"regexp"
 
 	"github.com/blang/semver"
 	"github.com/pulumi/pulumi/sdk/v3/go/property"
@@ -20,165 +19,79 @@ const (
 	typeSecurityGroupRule    = "aws:ec2/securityGroupRule:SecurityGroupRule"
 	typeIngressRule          = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 	typeEgressRule           = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+	typeSubnet               = "aws:ec2/subnet:Subnet"
+	typeRoute                = "aws:ec2/route:Route"
+	typeRouteTable           = "aws:ec2/routeTable:RouteTable"
+	typeDefaultRouteTable    = "aws:ec2/defaultRouteTable:DefaultRouteTable"
+	typeEip                  = "aws:ec2/eip:Eip"
+	typeEipAssociation       = "aws:ec2/eipAssociation:EipAssociation"
+	typePrefixList           = "aws:ec2/managedPrefixList:ManagedPrefixList"
+	typePrefixListEntry      = "aws:ec2/managedPrefixListEntry:ManagedPrefixListEntry"
 )
 
-// natNamePatternKey is the config property of the source/dest check policy: a regular
-// expression (Go syntax) that a NAT's Name tag, or its resource name when it has no Name tag,
-// matches. defaultNatNamePattern matches the program's NATs ("nat-instance", "nat-instance-2",
-// "nat-instance-a") and a word "nat" in any other name.
-const (
-	natNamePatternKey     = "natNamePattern"
-	defaultNatNamePattern = `(?i)\bnat\b`
-)
-
-// Pack returns the policy pack.
+// Pack returns the policy pack. Every policy is mandatory and takes no config: what the pack
+// enforces is decided by the pack's code, which the delivery workflow takes from the base branch.
 func Pack() (policyx.PolicyPack, error) {
-	return policyx.NewPolicyPack("nat-instance", semver.MustParse("1.0.0"), policyx.EnforcementLevelMandatory,
+	return policyx.NewPolicyPack("nat-instance", semver.MustParse("2.0.0"), policyx.EnforcementLevelMandatory,
 		[]policyx.Policy{
 			mandatory("no-ingress-from-anywhere",
-				"Security group rules must not allow ingress from a /0 network (CIDRs are parsed, so 10.40.0.0/0 counts).",
-				eachRule(noIngressFromAnywhere), nil),
+				"Security group rules must not allow ingress from the internet: a network wider than /8 (IPv6: /32), as the program refuses for sshAllowedCidrs (CIDRs are parsed, so 10.40.0.0/0 counts), or a security group of another account. A NAT pair's untracked group is the one exception (untracked-group-only-on-nat).",
+				eachRule(noIngressFromAnywhere)),
 			mandatory("no-all-protocols-to-or-from-anywhere",
-				"Security group rules must not allow all protocols to or from a /0 network.",
-				eachRule(noAllProtocolsWithAnywhere), nil),
+				"Security group rules must not allow all protocols to or from a network wider than /8 (IPv6: /32).",
+				eachRule(noAllProtocolsWithAnywhere)),
 			mandatory("security-group-rule-descriptions",
 				"Every security group rule must have a description.",
-				eachRule(ruleHasDescription), nil),
+				eachRule(ruleHasDescription)),
 			mandatory("imdsv2-required",
 				"Instances and launch templates must require IMDSv2 (metadataOptions.httpTokens = required).",
-				imdsv2Required, nil),
+				imdsv2Required),
+			mandatory("imds-hop-limit-1",
+				"Instances and launch templates must answer metadata requests of the instance only (metadataOptions.httpPutResponseHopLimit = 1): a forwarded packet or a container one hop away gets no credentials.",
+				imdsHopLimit),
 			mandatory("encrypted-root-volume",
 				"Instances must have an encrypted root volume (rootBlockDevice.encrypted = true); launch templates must encrypt every EBS volume they map.",
-				encryptedRootVolume, nil),
-			mandatory("source-dest-check-only-on-nat",
-				"Source/destination check may be off only on a NAT's instance or network interface "+
-					"(its Name tag, or its resource name without one, matches the natNamePattern config).",
-				sourceDestCheckOnlyOnNat,
-				&policyx.ConfigSchema{Properties: map[string]map[string]any{
-					natNamePatternKey: {"type": "string", "default": defaultNatNamePattern},
-				}}),
+				encryptedRootVolume),
+			mandatory("no-public-address-on-launch",
+				"No subnet gives launched instances a public address (mapPublicIpOnLaunch), and no instance or launch template asks for one (associatePublicIpAddress): public addresses are Elastic IPs on NAT interfaces.",
+				noPublicAddressOnLaunch),
+			stackPolicy("source-dest-check-only-on-nat",
+				"Source/destination check may be off only on a NAT's network interface (or its instance). A NAT is known by what it does in the stack, not by a name: a 0.0.0.0/0 route of the stack targets the interface, or it is the standby member of such a NAT (same subnet and security group, the group allowing VRRP from itself).",
+				sourceDestCheckOnlyOnNat),
+			stackPolicy("public-addresses-only-on-nat",
+				"Elastic IPs are associated only with NAT interfaces (as source-dest-check-only-on-nat knows them) or their instances.",
+				publicAddressesOnlyOnNat),
+			stackPolicy("untracked-group-only-on-nat",
+				"A security group that lets TCP and UDP in from 0.0.0.0/0 on all ports and out to it (a NAT pair's, which leaves them untracked for its members to filter) is carried by NAT interfaces only, as source-dest-check-only-on-nat knows them.",
+				untrackedOnlyOnNat),
+			stackPolicy("no-ingress-from-anywhere-through-prefix-lists",
+				"An ingress rule that names a prefix list names one of the stack, and none of its entries is wider than /8 (IPv6: /32): a prefix list outside the stack cannot be examined.",
+				prefixListsOfTheStack),
 		})
 }
 
 // mandatory is a resource policy that stops the deployment when violated. The level is set on
 // each policy because policyx ignores the pack-level one in v3.274.
-func mandatory(name, description string, validate func(context.Context, policyx.ResourceValidationArgs) error,
-	config *policyx.ConfigSchema,
-) policyx.Policy {
+func mandatory(name, description string, validate func(context.Context, policyx.ResourceValidationArgs) error) policyx.Policy {
 	return policyx.NewResourceValidationPolicy(name, policyx.ResourceValidationPolicyArgs{
 		Description:      description,
 		EnforcementLevel: policyx.EnforcementLevelMandatory,
-		ConfigSchema:     config,
 		ValidateResource: validate,
 	})
 }
 
-func imdsv2Required(_ context.Context, args policyx.ResourceValidationArgs) error {
-	r := args.Resource
-	if r.Type != typeInstance && r.Type != typeLaunchTemplate {
-		return nil
-	}
-	options := r.Properties.Get("metadataOptions")
-	if r.Type == typeInstance && options.IsNull() && !r.Properties.Get("launchTemplate").IsNull() {
-		return nil // the instance's launch template sets them, and is judged itself
-	}
-	tokens := field(options, "httpTokens")
-	if !tokens.IsComputed() && !(tokens.IsString() && tokens.AsString() == "required") {
-		args.Manager.ReportViolation(fmt.Sprintf("%s: metadataOptions.httpTokens is %s, not \"required\"", r.Name, show(tokens)), "")
-	}
-	return nil
-}
-
-func encryptedRootVolume(_ context.Context, args policyx.ResourceValidationArgs) error {
-	r := args.Resource
-	switch {
-	case r.Type == typeLaunchTemplate:
-		encryptedTemplateVolumes(args)
-		return nil
-	case r.Type != typeInstance:
-		return nil
-	}
-	root := r.Properties.Get("rootBlockDevice")
-	if root.IsNull() && !r.Properties.Get("launchTemplate").IsNull() {
-		return nil // the instance's launch template maps its volumes, and is judged itself
-	}
-	encrypted := field(root, "encrypted")
-	if !encrypted.IsComputed() && !(encrypted.IsBool() && encrypted.AsBool()) {
-		args.Manager.ReportViolation(fmt.Sprintf("%s: rootBlockDevice.encrypted is %s, not true", r.Name, show(encrypted)), "")
-	}
-	return nil
-}
-
-// encryptedTemplateVolumes wants every EBS volume a launch template maps encrypted (which one is
-// the root volume depends on the image), and at least one mapping: without any, the image's own
-// snapshot decides.
-func encryptedTemplateVolumes(args policyx.ResourceValidationArgs) {
-	r := args.Resource
-	mappings := r.Properties.Get("blockDeviceMappings")
-	if mappings.IsComputed() {
-		return
-	}
-	if !mappings.IsArray() || mappings.AsArray().Len() == 0 {
-		args.Manager.ReportViolation(fmt.Sprintf("%s: blockDeviceMappings is not set: the image decides whether the root volume is encrypted", r.Name), "")
-		return
-	}
-	for i, mapping := range mappings.AsArray().All {
-		ebs := field(mapping, "ebs")
-		if ebs.IsNull() {
-			continue // an instance-store or suppressed device
-		}
-		encrypted := field(ebs, "encrypted")
-		// The launch template's schema types it as a string ("true").
-		ok := encrypted.IsComputed() || (encrypted.IsString() && encrypted.AsString() == "true") || (encrypted.IsBool() && encrypted.AsBool())
-		if !ok {
-			args.Manager.ReportViolation(fmt.Sprintf("%s: blockDeviceMappings[%d].ebs.encrypted is %s, not true", r.Name, i, show(encrypted)), "")
-		}
-	}
-}
-
-func sourceDestCheckOnlyOnNat(_ context.Context, args policyx.ResourceValidationArgs) error {
-	r := args.Resource
-	if r.Type != typeInstance && r.Type != typeNetworkInterface {
-		return nil
-	}
-	check := r.Properties.Get("sourceDestCheck")
-	if !check.IsBool() || check.AsBool() {
-		return nil // on (AWS's default), or not known before `pulumi up`
-	}
-	pattern, err := natNamePattern(args.Config)
-	if err != nil {
-		return err
-	}
-	name := field(r.Properties.Get("tags"), "Name")
-	if name.IsComputed() {
-		return nil
-	}
-	recognisedBy := r.Name
-	if name.IsString() {
-		recognisedBy = name.AsString()
-	}
-	if !pattern.MatchString(recognisedBy) {
-		args.Manager.ReportViolation(fmt.Sprintf("%s: source/dest check is off but %q does not match %s = %q",
-			r.Name, recognisedBy, natNamePatternKey, pattern), "")
-	}
-	return nil
-}
-
-// natNamePattern reads the policy's config, or its default.
-func natNamePattern(config map[string]any) (*regexp.Regexp, error) {
-	raw, ok := config[natNamePatternKey]
-	if !ok {
-		return regexp.MustCompile(defaultNatNamePattern), nil
-	}
-	s, ok := raw.(string)
-	if !ok {
-		return nil, fmt.Errorf("policy config %s = %v: must be a string (a Go regular expression)", natNamePatternKey, raw)
-	}
-	pattern, err := regexp.Compile(s)
-	if err != nil {
-		return nil, fmt.Errorf("policy config %s = %q: not a Go regular expression: %w", natNamePatternKey, s, err)
-	}
-	return pattern, nil
+// stackPolicy is a mandatory policy over the whole stack: the engine runs it once every resource
+// is registered (in `pulumi up`, after they were created), with each resource's outputs and the
+// resources its inputs came from.
+func stackPolicy(name, description string, validate func(*stackGraph, policyx.PolicyManager)) policyx.Policy {
+	return policyx.NewStackValidationPolicy(name, policyx.StackValidationPolicyArgs{
+		Description:      description,
+		EnforcementLevel: policyx.EnforcementLevelMandatory,
+		ValidateStack: func(_ context.Context, args policyx.StackValidationArgs) error {
+			validate(newStackGraph(args.Resources), args.Manager)
+			return nil
+		},
+	})
 }
 
 // field reads key from an object value; anything else (absent, null) reads as null, and an
@@ -202,6 +115,8 @@ func show(v property.Value) string {
 		return fmt.Sprintf("%q", v.AsString())
 	case v.IsBool():
 		return fmt.Sprint(v.AsBool())
+	case v.IsNumber():
+		return fmt.Sprint(v.AsNumber())
 	default:
 		return v.GoString()
 	}

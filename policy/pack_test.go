@@ -16,8 +16,8 @@ func (v *violationRecorder) ReportViolation(message, _ string) {
 	v.messages = append(v.messages, message)
 }
 
-// validate runs one policy of the pack on a resource, as the engine does for each resource.
-func validate(t *testing.T, policy, typ, name string, inputs map[string]any, config map[string]any) ([]string, error) {
+// validate runs one resource policy of the pack on a resource, as the engine does for each resource.
+func validate(t *testing.T, policy, typ, name string, inputs map[string]any) ([]string, error) {
 	t.Helper()
 	pack, err := Pack()
 	if err != nil {
@@ -27,15 +27,18 @@ func validate(t *testing.T, policy, typ, name string, inputs map[string]any, con
 		if p.Name() != policy {
 			continue
 		}
+		rp, ok := p.(policyx.ResourceValidationPolicy)
+		if !ok {
+			t.Fatalf("%s is not a resource policy", policy)
+		}
 		recorder := &violationRecorder{}
-		err := p.(policyx.ResourceValidationPolicy).Validate(context.Background(), policyx.ResourceValidationArgs{
+		err := rp.Validate(context.Background(), policyx.ResourceValidationArgs{
 			Manager: recorder,
 			Resource: policyx.AnalyzerResource{
 				Type:       typ,
 				Name:       name,
 				Properties: resource.FromResourcePropertyMap(resource.NewPropertyMapFromMap(inputs)),
 			},
-			Config: config,
 		})
 		return recorder.messages, err
 	}
@@ -50,7 +53,6 @@ type policyCase struct {
 	name   string
 	typ    string
 	inputs map[string]any
-	config map[string]any
 	want   string // "" for no violation, else a part of the one expected message
 }
 
@@ -58,7 +60,7 @@ func runCases(t *testing.T, policy string, cases []policyCase) {
 	t.Helper()
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got, err := validate(t, policy, c.typ, "res", c.inputs, c.config)
+			got, err := validate(t, policy, c.typ, "res", c.inputs)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -87,30 +89,30 @@ func group(direction string, rules ...map[string]any) map[string]any {
 
 func TestNoIngressFromAnywhere(t *testing.T) {
 	runCases(t, "no-ingress-from-anywhere", []policyCase{
-		{"VPC CIDR", typeSecurityGroup, group("ingress", rule("tcp", "10.40.0.0/16")), nil, ""},
-		{"0.0.0.0/0", typeSecurityGroup, group("ingress", rule("tcp", "0.0.0.0/0")), nil, "ingress[0] allows ingress from 0.0.0.0/0"},
-		{"the lab's 10.40.0.0/0", typeSecurityGroup, group("ingress", rule("tcp", "10.40.2.0/24", "10.40.0.0/0")), nil, "from 10.40.0.0/0"},
-		{"::/0", typeSecurityGroup, map[string]any{"ingress": []any{map[string]any{"protocol": "tcp", "ipv6CidrBlocks": []any{"::/0"}}}}, nil, "from ::/0"},
-		{"not a CIDR", typeSecurityGroup, group("ingress", rule("tcp", "10.40.0.0")), nil, "not a CIDR"},
-		{"egress to the internet", typeSecurityGroup, group("egress", rule("tcp", "0.0.0.0/0")), nil, ""},
-		{"unknown before up", typeSecurityGroup, group("ingress", rule("tcp", unknown)), nil, ""},
-		{"default group", typeDefaultSecurityGroup, group("ingress", rule("tcp", "0.0.0.0/0")), nil, "from 0.0.0.0/0"},
-		{"SecurityGroupRule ingress", typeSecurityGroupRule, map[string]any{"type": "ingress", "protocol": "tcp", "cidrBlocks": []any{"1.2.3.4/0"}}, nil, "from 1.2.3.4/0"},
-		{"SecurityGroupRule egress", typeSecurityGroupRule, map[string]any{"type": "egress", "protocol": "tcp", "cidrBlocks": []any{"0.0.0.0/0"}}, nil, ""},
-		{"vpc ingress rule", typeIngressRule, map[string]any{"ipProtocol": "tcp", "cidrIpv4": "0.0.0.0/0"}, nil, "from 0.0.0.0/0"},
-		{"vpc ingress rule from a group", typeIngressRule, map[string]any{"ipProtocol": "tcp", "referencedSecurityGroupId": "sg-1"}, nil, ""},
-		{"not a security group", typeInstance, map[string]any{"ingress": []any{rule("tcp", "0.0.0.0/0")}}, nil, ""},
+		{"VPC CIDR", typeSecurityGroup, group("ingress", rule("tcp", "10.40.0.0/16")), ""},
+		{"0.0.0.0/0", typeSecurityGroup, group("ingress", rule("tcp", "0.0.0.0/0")), "ingress[0] allows ingress from 0.0.0.0/0"},
+		{"the lab's 10.40.0.0/0", typeSecurityGroup, group("ingress", rule("tcp", "10.40.2.0/24", "10.40.0.0/0")), "from 10.40.0.0/0"},
+		{"::/0", typeSecurityGroup, map[string]any{"ingress": []any{map[string]any{"protocol": "tcp", "ipv6CidrBlocks": []any{"::/0"}}}}, "from ::/0"},
+		{"not a CIDR", typeSecurityGroup, group("ingress", rule("tcp", "10.40.0.0")), "not a CIDR"},
+		{"egress to the internet", typeSecurityGroup, group("egress", rule("tcp", "0.0.0.0/0")), ""},
+		{"unknown before up", typeSecurityGroup, group("ingress", rule("tcp", unknown)), ""},
+		{"default group", typeDefaultSecurityGroup, group("ingress", rule("tcp", "0.0.0.0/0")), "from 0.0.0.0/0"},
+		{"SecurityGroupRule ingress", typeSecurityGroupRule, map[string]any{"type": "ingress", "protocol": "tcp", "cidrBlocks": []any{"1.2.3.4/0"}}, "from 1.2.3.4/0"},
+		{"SecurityGroupRule egress", typeSecurityGroupRule, map[string]any{"type": "egress", "protocol": "tcp", "cidrBlocks": []any{"0.0.0.0/0"}}, ""},
+		{"vpc ingress rule", typeIngressRule, map[string]any{"ipProtocol": "tcp", "cidrIpv4": "0.0.0.0/0"}, "from 0.0.0.0/0"},
+		{"vpc ingress rule from a group", typeIngressRule, map[string]any{"ipProtocol": "tcp", "referencedSecurityGroupId": "sg-1"}, ""},
+		{"not a security group", typeInstance, map[string]any{"ingress": []any{rule("tcp", "0.0.0.0/0")}}, ""},
 	})
 }
 
 func TestNoAllProtocolsToOrFromAnywhere(t *testing.T) {
 	runCases(t, "no-all-protocols-to-or-from-anywhere", []policyCase{
-		{"web to the internet", typeSecurityGroup, group("egress", rule("tcp", "0.0.0.0/0")), nil, ""},
-		{"all to the internet", typeSecurityGroup, group("egress", rule("-1", "0.0.0.0/0")), nil, "egress[0] allows all protocols to 0.0.0.0/0"},
-		{"all from 10.40.0.0/0", typeSecurityGroup, group("ingress", rule("-1", "10.40.0.0/0")), nil, "all protocols from 10.40.0.0/0"},
-		{"all to the VPC", typeSecurityGroup, group("egress", rule("-1", "10.40.0.0/16")), nil, ""},
-		{`"all" spelled out`, typeSecurityGroupRule, map[string]any{"type": "egress", "protocol": "all", "cidrBlocks": []any{"0.0.0.0/0"}}, nil, "all protocols to 0.0.0.0/0"},
-		{"vpc egress rule", typeEgressRule, map[string]any{"ipProtocol": "-1", "cidrIpv6": "::/0"}, nil, "all protocols to ::/0"},
+		{"web to the internet", typeSecurityGroup, group("egress", rule("tcp", "0.0.0.0/0")), ""},
+		{"all to the internet", typeSecurityGroup, group("egress", rule("-1", "0.0.0.0/0")), "egress[0] allows all protocols to 0.0.0.0/0"},
+		{"all from 10.40.0.0/0", typeSecurityGroup, group("ingress", rule("-1", "10.40.0.0/0")), "all protocols from 10.40.0.0/0"},
+		{"all to the VPC", typeSecurityGroup, group("egress", rule("-1", "10.40.0.0/16")), ""},
+		{`"all" spelled out`, typeSecurityGroupRule, map[string]any{"type": "egress", "protocol": "all", "cidrBlocks": []any{"0.0.0.0/0"}}, "all protocols to 0.0.0.0/0"},
+		{"vpc egress rule", typeEgressRule, map[string]any{"ipProtocol": "-1", "cidrIpv6": "::/0"}, "all protocols to ::/0"},
 	})
 }
 
@@ -120,69 +122,41 @@ func TestSecurityGroupRuleDescriptions(t *testing.T) {
 	blank := rule("tcp", "10.0.0.0/8")
 	blank["description"] = " "
 	runCases(t, "security-group-rule-descriptions", []policyCase{
-		{"described", typeSecurityGroup, group("ingress", rule("tcp", "10.0.0.0/8")), nil, ""},
-		{"no description", typeSecurityGroup, group("egress", rule("tcp", "10.0.0.0/8"), undescribed), nil, "egress[1] has no description"},
-		{"blank description", typeDefaultSecurityGroup, group("ingress", blank), nil, "has no description"},
-		{"SecurityGroupRule", typeSecurityGroupRule, map[string]any{"type": "ingress", "protocol": "tcp"}, nil, "has no description"},
-		{"vpc rule", typeIngressRule, map[string]any{"ipProtocol": "tcp", "description": "web"}, nil, ""},
-		{"unknown before up", typeEgressRule, map[string]any{"ipProtocol": "tcp", "description": unknown}, nil, ""},
+		{"described", typeSecurityGroup, group("ingress", rule("tcp", "10.0.0.0/8")), ""},
+		{"no description", typeSecurityGroup, group("egress", rule("tcp", "10.0.0.0/8"), undescribed), "egress[1] has no description"},
+		{"blank description", typeDefaultSecurityGroup, group("ingress", blank), "has no description"},
+		{"SecurityGroupRule", typeSecurityGroupRule, map[string]any{"type": "ingress", "protocol": "tcp"}, "has no description"},
+		{"vpc rule", typeIngressRule, map[string]any{"ipProtocol": "tcp", "description": "web"}, ""},
+		{"unknown before up", typeEgressRule, map[string]any{"ipProtocol": "tcp", "description": unknown}, ""},
 	})
 }
 
 func TestImdsv2Required(t *testing.T) {
 	runCases(t, "imdsv2-required", []policyCase{
-		{"required", typeInstance, map[string]any{"metadataOptions": map[string]any{"httpTokens": "required"}}, nil, ""},
-		{"optional", typeInstance, map[string]any{"metadataOptions": map[string]any{"httpTokens": "optional"}}, nil, `httpTokens is "optional"`},
-		{"not set", typeInstance, map[string]any{}, nil, "httpTokens is not set"},
-		{"launch template", typeLaunchTemplate, map[string]any{"metadataOptions": map[string]any{}}, nil, "httpTokens is not set"},
-		{"unknown before up", typeInstance, map[string]any{"metadataOptions": unknown}, nil, ""},
-		{"from its launch template", typeInstance, map[string]any{"launchTemplate": map[string]any{"id": "lt-1"}}, nil, ""},
+		{"required", typeInstance, map[string]any{"metadataOptions": map[string]any{"httpTokens": "required"}}, ""},
+		{"optional", typeInstance, map[string]any{"metadataOptions": map[string]any{"httpTokens": "optional"}}, `httpTokens is "optional"`},
+		{"not set", typeInstance, map[string]any{}, "httpTokens is not set"},
+		{"launch template", typeLaunchTemplate, map[string]any{"metadataOptions": map[string]any{}}, "httpTokens is not set"},
+		{"unknown before up", typeInstance, map[string]any{"metadataOptions": unknown}, ""},
+		{"from its launch template", typeInstance, map[string]any{"launchTemplate": map[string]any{"id": "lt-1"}}, ""},
 		{"own options beside a launch template", typeInstance, map[string]any{"launchTemplate": map[string]any{"id": "lt-1"},
-			"metadataOptions": map[string]any{"httpTokens": "optional"}}, nil, `httpTokens is "optional"`},
+			"metadataOptions": map[string]any{"httpTokens": "optional"}}, `httpTokens is "optional"`},
 	})
 }
 
 func TestEncryptedRootVolume(t *testing.T) {
 	runCases(t, "encrypted-root-volume", []policyCase{
-		{"encrypted", typeInstance, map[string]any{"rootBlockDevice": map[string]any{"encrypted": true}}, nil, ""},
-		{"not encrypted", typeInstance, map[string]any{"rootBlockDevice": map[string]any{"encrypted": false}}, nil, "encrypted is false"},
-		{"no root block device", typeInstance, map[string]any{}, nil, "encrypted is not set"},
-		{"from its launch template", typeInstance, map[string]any{"launchTemplate": map[string]any{"id": "lt-1"}}, nil, ""},
+		{"encrypted", typeInstance, map[string]any{"rootBlockDevice": map[string]any{"encrypted": true}}, ""},
+		{"not encrypted", typeInstance, map[string]any{"rootBlockDevice": map[string]any{"encrypted": false}}, "encrypted is false"},
+		{"no root block device", typeInstance, map[string]any{}, "encrypted is not set"},
+		{"from its launch template", typeInstance, map[string]any{"launchTemplate": map[string]any{"id": "lt-1"}}, ""},
 		{"launch template, encrypted", typeLaunchTemplate, map[string]any{"blockDeviceMappings": []any{
-			map[string]any{"deviceName": "/dev/xvda", "ebs": map[string]any{"encrypted": "true"}}}}, nil, ""},
+			map[string]any{"deviceName": "/dev/xvda", "ebs": map[string]any{"encrypted": "true"}}}}, ""},
 		{"launch template, not encrypted", typeLaunchTemplate, map[string]any{"blockDeviceMappings": []any{
-			map[string]any{"deviceName": "/dev/xvda", "ebs": map[string]any{"encrypted": "false"}}}}, nil, `ebs.encrypted is "false"`},
-		{"launch template, no mapping", typeLaunchTemplate, map[string]any{}, nil, "the image decides"},
-		{"other type", typeNetworkInterface, map[string]any{}, nil, ""},
+			map[string]any{"deviceName": "/dev/xvda", "ebs": map[string]any{"encrypted": "false"}}}}, `ebs.encrypted is "false"`},
+		{"launch template, no mapping", typeLaunchTemplate, map[string]any{}, "the image decides"},
+		{"other type", typeNetworkInterface, map[string]any{}, ""},
 	})
-}
-
-func TestSourceDestCheckOnlyOnNat(t *testing.T) {
-	off := func(name string) map[string]any {
-		return map[string]any{"sourceDestCheck": false, "tags": map[string]any{"Name": name}}
-	}
-	runCases(t, "source-dest-check-only-on-nat", []policyCase{
-		{"the lab's NAT interface", typeNetworkInterface, off("nat-instance"), nil, ""},
-		{"a second zone's NAT", typeNetworkInterface, off("nat-instance-2"), nil, ""},
-		{"a pair member", typeInstance, off("nat-instance-a"), nil, ""},
-		{"a private instance", typeInstance, off("private-ec2-1"), nil, `"private-ec2-1" does not match natNamePattern`},
-		{"a word containing nat", typeNetworkInterface, off("natural-gas"), nil, "does not match"},
-		{"no Name tag: the resource name", typeNetworkInterface, map[string]any{"sourceDestCheck": false}, nil, `"res" does not match`},
-		{"check on", typeNetworkInterface, map[string]any{"sourceDestCheck": true, "tags": map[string]any{"Name": "web"}}, nil, ""},
-		{"check not set (AWS: on)", typeInstance, map[string]any{"tags": map[string]any{"Name": "web"}}, nil, ""},
-		{"configured pattern", typeNetworkInterface, off("egress-gw-1"), map[string]any{"natNamePattern": "^egress-gw-"}, ""},
-		{"configured pattern, other name", typeNetworkInterface, off("nat-instance"), map[string]any{"natNamePattern": "^egress-gw-"}, `does not match natNamePattern = "^egress-gw-"`},
-	})
-}
-
-func TestBadPolicyConfigIsNamed(t *testing.T) {
-	for _, bad := range []any{"(", 7} {
-		_, err := validate(t, "source-dest-check-only-on-nat", typeNetworkInterface, "eni",
-			map[string]any{"sourceDestCheck": false}, map[string]any{"natNamePattern": bad})
-		if err == nil || !strings.Contains(err.Error(), "natNamePattern") {
-			t.Errorf("natNamePattern = %v: want an error naming the key, got %v", bad, err)
-		}
-	}
 }
 
 // A NAT pair's untracked group lets TCP and UDP in from anywhere, and nothing else does: the
@@ -210,7 +184,7 @@ func TestNatPairUntrackedGroupIsTheOnlyException(t *testing.T) {
 		{"a rule more", pair(append([]any{rule("icmp", "10.0.0.0/8")}, both...), both), 2},
 		{"::/0 beside it", pair(append([]any{map[string]any{"protocol": "tcp", "fromPort": 0, "toPort": 65535, "ipv6CidrBlocks": []any{"::/0"}}}, both...), both), 3},
 	} {
-		got, err := validate(t, "no-ingress-from-anywhere", typeSecurityGroup, "res", c.group, nil)
+		got, err := validate(t, "no-ingress-from-anywhere", typeSecurityGroup, "res", c.group)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -219,7 +193,7 @@ func TestNatPairUntrackedGroupIsTheOnlyException(t *testing.T) {
 		}
 	}
 	// The default group gets no exception.
-	got, _ := validate(t, "no-ingress-from-anywhere", typeDefaultSecurityGroup, "res", pair(both, both), nil)
+	got, _ := validate(t, "no-ingress-from-anywhere", typeDefaultSecurityGroup, "res", pair(both, both))
 	if len(got) != 2 {
 		t.Errorf("default group with the pair's shape: %q, want both rules refused", got)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"regexp"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/property"
@@ -17,6 +18,11 @@ type sgRule struct {
 	ingress     bool
 	protocol    property.Value
 	cidrs       []property.Value // IPv4 and IPv6
+	groups      []property.Value // source or destination security groups
+	prefixLists []property.Value
+	// input is the resource's input that holds the rule, whose property dependencies name the
+	// prefix lists it was given as outputs.
+	input       string
 	description property.Value
 	// pairUntracked: a rule of a NAT pair's untracked group (untrackedGroup).
 	pairUntracked bool
@@ -53,6 +59,9 @@ func rulesOf(r policyx.AnalyzerResource) []sgRule {
 					ingress:       direction == "ingress",
 					protocol:      m.Get("protocol"),
 					cidrs:         append(values(m.Get("cidrBlocks")), values(m.Get("ipv6CidrBlocks"))...),
+					groups:        values(m.Get("securityGroups")),
+					prefixLists:   values(m.Get("prefixListIds")),
+					input:         direction,
 					description:   m.Get("description"),
 					pairUntracked: pairUntracked,
 				})
@@ -69,6 +78,9 @@ func rulesOf(r policyx.AnalyzerResource) []sgRule {
 			ingress:     kind.AsString() == "ingress",
 			protocol:    props.Get("protocol"),
 			cidrs:       append(values(props.Get("cidrBlocks")), values(props.Get("ipv6CidrBlocks"))...),
+			groups:      []property.Value{props.Get("sourceSecurityGroupId")},
+			prefixLists: values(props.Get("prefixListIds")),
+			input:       "prefixListIds",
 			description: props.Get("description"),
 		}}
 	case typeIngressRule, typeEgressRule:
@@ -77,6 +89,9 @@ func rulesOf(r policyx.AnalyzerResource) []sgRule {
 			ingress:     r.Type == typeIngressRule,
 			protocol:    props.Get("ipProtocol"),
 			cidrs:       []property.Value{props.Get("cidrIpv4"), props.Get("cidrIpv6")},
+			groups:      []property.Value{props.Get("referencedSecurityGroupId")},
+			prefixLists: []property.Value{props.Get("prefixListId")},
+			input:       "prefixListId",
 			description: props.Get("description"),
 		}}
 	}
@@ -111,8 +126,16 @@ func noIngressFromAnywhere(rule sgRule) []string {
 	for _, cidr := range anywhere(rule) {
 		problems = append(problems, fmt.Sprintf("%s allows ingress from %s", rule.where, cidr))
 	}
+	for _, group := range rule.groups {
+		if g := str(group); crossAccountGroup.MatchString(g) {
+			problems = append(problems, fmt.Sprintf("%s allows ingress from %s, a security group of another account", rule.where, g))
+		}
+	}
 	return problems
 }
+
+// crossAccountGroup is a security group of another account, as EC2 names one ("account/sg-id").
+var crossAccountGroup = regexp.MustCompile(`^[0-9]{12}/`)
 
 func noAllProtocolsWithAnywhere(rule sgRule) []string {
 	p := rule.protocol
@@ -136,8 +159,8 @@ func ruleHasDescription(rule sgRule) []string {
 	return []string{rule.where + " has no description"}
 }
 
-// anywhere returns the rule's CIDRs whose prefix length is 0, and those that are not CIDRs at
-// all (a rule the policy cannot read is not shown safe).
+// anywhere returns the rule's CIDRs that count as the internet (see internet), and those that
+// are not CIDRs at all (a rule the policy cannot read is not shown safe).
 func anywhere(rule sgRule) []string {
 	var out []string
 	for _, cidr := range rule.cidrs {
@@ -148,9 +171,26 @@ func anywhere(rule sgRule) []string {
 		switch {
 		case err != nil:
 			out = append(out, fmt.Sprintf("%q (not a CIDR)", cidr.AsString()))
-		case prefix.Bits() == 0:
+		case internet(prefix):
 			out = append(out, cidr.AsString())
 		}
 	}
 	return out
+}
+
+// Prefix lengths shorter than these count as the internet. IPv4: the program refuses SSH from
+// anything wider than /8 (settings: sshAllowedCidrs takes /8 to /32), since /1 to /7 open a large
+// part of the internet in a few rules (0.0.0.0/1 and 128.0.0.0/1 are the whole of it). IPv6: a
+// /32 is what a regional registry gives one provider; anything wider spans many.
+const (
+	narrowestInternetV4 = 8
+	narrowestInternetV6 = 32
+)
+
+// internet reports whether a network is wide enough to count as the internet.
+func internet(p netip.Prefix) bool {
+	if p.Addr().Is4() {
+		return p.Bits() < narrowestInternetV4
+	}
+	return p.Bits() < narrowestInternetV6
 }

@@ -19,42 +19,47 @@ const DefaultInstanceType = "t4g.nano"
 // NatInstanceArgs are the component's inputs: a VPC made elsewhere, given by ids. Plain strings
 // shape what is built (addresses in rules and the boot script); inputs pass through.
 type NatInstanceArgs struct {
-	VpcId                pulumi.StringInput      `pulumi:"vpcId"`
+	VpcID                pulumi.StringInput      `pulumi:"vpcId"`
 	VpcCidr              string                  `pulumi:"vpcCidr"`
-	PublicSubnetId       pulumi.StringInput      `pulumi:"publicSubnetId"`
-	PrivateRouteTableIds pulumi.StringArrayInput `pulumi:"privateRouteTableIds"`
-	PrivateIp            string                  `pulumi:"privateIp,optional"`
+	PublicSubnetID       pulumi.StringInput      `pulumi:"publicSubnetId"`
+	PrivateRouteTableIDs pulumi.StringArrayInput `pulumi:"privateRouteTableIds"`
+	PrivateIP            string                  `pulumi:"privateIp,optional"`
 	InstanceType         string                  `pulumi:"instanceType,optional"`
 	Ami                  pulumi.StringInput      `pulumi:"ami,optional"`
-	SshAllowedCidrs      []string                `pulumi:"sshAllowedCidrs,optional"`
+	SSHAllowedCidrs      []string                `pulumi:"sshAllowedCidrs,optional"`
 	KeyName              string                  `pulumi:"keyName,optional"`
 	InstanceProfileName  pulumi.StringInput      `pulumi:"instanceProfileName,optional"`
-	InternetGatewayId    pulumi.StringInput      `pulumi:"internetGatewayId,optional"`
-	PublicRoutingIds     pulumi.StringArrayInput `pulumi:"publicRoutingIds,optional"`
+	InternetGatewayID    pulumi.StringInput      `pulumi:"internetGatewayId,optional"`
+	PublicRoutingIDs     pulumi.StringArrayInput `pulumi:"publicRoutingIds,optional"`
+	AlarmTopicArn        pulumi.StringInput      `pulumi:"alarmTopicArn,optional"`
+	AlarmEmail           string                  `pulumi:"alarmEmail,optional"`
+	AlarmTopicKmsKeyID   string                  `pulumi:"alarmTopicKmsKeyId,optional"`
+	Dashboard            bool                    `pulumi:"dashboard,optional"`
 }
 
 // Annotate describes every input for the generated SDKs.
 func (a *NatInstanceArgs) Annotate(an infer.Annotator) {
-	an.Describe(&a.VpcId, "Id of the VPC the NAT instance serves.")
+	an.Describe(&a.VpcID, "Id of the VPC the NAT instance serves.")
 	an.Describe(&a.VpcCidr, vpcCidrDescription)
-	an.Describe(&a.PublicSubnetId, "Id of the public subnet (its route table sends 0.0.0.0/0 to an internet gateway) "+
+	an.Describe(&a.PublicSubnetID, "Id of the public subnet (its route table sends 0.0.0.0/0 to an internet gateway) "+
 		"that holds the NAT instance.")
-	an.Describe(&a.PrivateRouteTableIds, "Ids of the private route tables whose default route (0.0.0.0/0) should go "+
+	an.Describe(&a.PrivateRouteTableIDs, "Ids of the private route tables whose default route (0.0.0.0/0) should go "+
 		"to the NAT. Each must have no default route yet. While the ids are unknown (a preview before the route "+
 		"tables exist) the routes are not previewed; they are created by the update.")
-	an.Describe(&a.PrivateIp, "Fixed private IPv4 address of the NAT instance, inside the public subnet and the VPC. "+
+	an.Describe(&a.PrivateIP, "Fixed private IPv4 address of the NAT instance, inside the public subnet and the VPC. "+
 		"Unset lets AWS pick one.")
 	an.Describe(&a.InstanceType, "EC2 instance type of the NAT. The AMI's architecture follows it "+
 		"(t4g.nano gets arm64, t3.micro x86_64).")
 	an.SetDefault(&a.InstanceType, DefaultInstanceType)
 	an.Describe(&a.Ami, "AMI id for the NAT instance; a change of it replaces the instance. Unset looks up the current Amazon Linux 2023 AMI for the "+
 		"instance type's architecture (public SSM parameter), kept from then on.")
-	an.Describe(&a.SshAllowedCidrs, sshAllowedCidrsDescription("the NAT"))
+	an.Describe(&a.SSHAllowedCidrs, sshAllowedCidrsDescription("the NAT"))
 	an.Describe(&a.KeyName, keyNameDescription)
 	an.Describe(&a.InstanceProfileName, "Name of an instance profile for the NAT instance, e.g. one that allows "+
 		"Session Manager. Unset for none.")
-	an.Describe(&a.InternetGatewayId, internetGatewayIdDescription("the NAT's Elastic IP is"))
-	an.Describe(&a.PublicRoutingIds, publicRoutingIdsDescription("the instance starts"))
+	an.Describe(&a.InternetGatewayID, internetGatewayIDDescription("the NAT's Elastic IP is"))
+	an.Describe(&a.PublicRoutingIDs, publicRoutingIDsDescription("the instance starts"))
+	describeMonitoring(an, &a.AlarmTopicArn, &a.AlarmEmail, &a.AlarmTopicKmsKeyID, &a.Dashboard)
 }
 
 // Descriptions of the inputs both components take.
@@ -68,12 +73,12 @@ func sshAllowedCidrsDescription(who string) string {
 	return "IPv4 networks (/8 or narrower) that may reach " + who + " on TCP 22. Empty: no SSH from outside the VPC."
 }
 
-func internetGatewayIdDescription(associated string) string {
+func internetGatewayIDDescription(associated string) string {
 	return "Id of the VPC's internet gateway, as an output of the resource that attaches it: " + associated +
 		" associated only after that resource exists (AWS refuses it before). Unset when the gateway is attached already."
 }
 
-func publicRoutingIdsDescription(starts string) string {
+func publicRoutingIDsDescription(starts string) string {
 	return "Ids of what gives the public subnet its way to the internet (its route to the internet gateway, its " +
 		"route table association), as outputs of those resources: " + starts + " only after them, because a " +
 		"first boot may install packages. Unset when they exist already."
@@ -90,13 +95,15 @@ func (n *NatInstance) Annotate(an infer.Annotator) {
 		"source/dest check off, Elastic IP, a hardened EC2 instance (IMDSv2, encrypted root volume) whose "+
 		"boot script forwards and masquerades the VPC's traffic, and the private route tables' default "+
 		"routes to it.")
-	an.Describe(&n.SecurityGroupId, "Id of the NAT's security group (allow SSH from it to reach private "+
+	an.Describe(&n.SecurityGroupID, "Id of the NAT's security group (allow SSH from it to reach private "+
 		"instances through the NAT as a jump host).")
-	an.Describe(&n.NetworkInterfaceId, "Id of the NAT's network interface, the target of the private default routes.")
-	an.Describe(&n.InstanceId, "Id of the NAT's EC2 instance.")
+	an.Describe(&n.NetworkInterfaceID, "Id of the NAT's network interface, the target of the private default routes.")
+	an.Describe(&n.InstanceID, "Id of the NAT's EC2 instance.")
 	an.Describe(&n.Ami, "AMI id the NAT instance runs.")
-	an.Describe(&n.PrivateIp, "Private IPv4 address of the NAT.")
-	an.Describe(&n.PublicIp, "Public IPv4 address (Elastic IP) that the private subnets' traffic leaves with.")
+	an.Describe(&n.PrivateIP, "Private IPv4 address of the NAT.")
+	an.Describe(&n.PublicIP, "Public IPv4 address (Elastic IP) that the private subnets' traffic leaves with.")
+	an.Describe(&n.AlarmArns, alarmArnsDescription)
+	an.Describe(&n.DashboardURL, dashboardURLDescription)
 }
 
 // NewNatInstance checks the inputs, then builds the NAT with compute.NewNatInstance.
@@ -104,29 +111,31 @@ func NewNatInstance(ctx *pulumi.Context, name string, args NatInstanceArgs, opts
 	if args.InstanceType == "" {
 		args.InstanceType = DefaultInstanceType
 	}
-	if err := args.check(); err != nil {
+	monitoring := monitoringInputs{args.AlarmTopicArn, args.AlarmEmail, args.AlarmTopicKmsKeyID, args.Dashboard}
+	if err := args.check(ctx, monitoring); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	w, err := wire(ctx, name, args.InternetGatewayId, args.PublicRoutingIds, args.PrivateRouteTableIds)
+	w, err := wire(ctx, name, args.InternetGatewayID, args.PublicRoutingIDs, args.PrivateRouteTableIDs)
 	if err != nil {
 		return nil, err
 	}
 	nat, err := compute.NewNatInstance(ctx, name, &compute.NatInstanceArgs{
 		InstanceSettings: compute.InstanceSettings{
 			InstanceType:        args.InstanceType,
-			AmiId:               args.Ami,
+			AmiID:               args.Ami,
 			AmiPinned:           args.Ami != nil,
 			InstanceProfileName: args.InstanceProfileName,
 			KeyName:             args.KeyName,
 		},
-		VpcId:           args.VpcId,
+		VpcID:           args.VpcID,
 		VpcCidr:         args.VpcCidr,
-		SubnetId:        args.PublicSubnetId,
-		PrivateIp:       args.PrivateIp,
-		SshAllowedCidrs: args.SshAllowedCidrs,
+		SubnetID:        args.PublicSubnetID,
+		PrivateIP:       args.PrivateIP,
+		SSHAllowedCidrs: args.SSHAllowedCidrs,
 		InternetGateway: w.gateway,
 		PublicRouting:   w.publicRouting,
 		PrivateRoutes:   w.routes,
+		MonitoringArgs:  monitoring.args(),
 	}, opts...)
 	if err != nil {
 		return nil, err
@@ -136,16 +145,19 @@ func NewNatInstance(ctx *pulumi.Context, name string, args NatInstanceArgs, opts
 
 // check reports every bad input at once, naming the input, its value and what is allowed,
 // before any resource exists.
-func (a NatInstanceArgs) check() error {
+func (a NatInstanceArgs) check(ctx *pulumi.Context, monitoring monitoringInputs) error {
 	var p problems
-	vpc := p.checkShared(a.VpcCidr, a.InstanceType, a.KeyName, a.SshAllowedCidrs)
-	if a.PrivateIp != "" {
-		ip, err := netip.ParseAddr(a.PrivateIp)
+	vpc := p.checkShared(a.VpcCidr, a.InstanceType, a.KeyName, a.SSHAllowedCidrs)
+	if err := monitoring.check(ctx, &p); err != nil {
+		return err
+	}
+	if a.PrivateIP != "" {
+		ip, err := netip.ParseAddr(a.PrivateIP)
 		switch {
 		case err != nil || !ip.Is4():
-			p.bad("privateIp", a.PrivateIp, "must be an IPv4 address such as 10.0.1.100, or unset")
+			p.bad("privateIp", a.PrivateIP, "must be an IPv4 address such as 10.0.1.100, or unset")
 		case vpc.IsValid() && !vpc.Contains(ip):
-			p.bad("privateIp", a.PrivateIp, "must lie inside vpcCidr "+vpc.String())
+			p.bad("privateIp", a.PrivateIP, "must lie inside vpcCidr "+vpc.String())
 		}
 	}
 	return errors.Join(p...)
@@ -186,16 +198,16 @@ type wiring struct {
 }
 
 // wire reads the wiring off the inputs.
-func wire(ctx *pulumi.Context, name string, internetGatewayId pulumi.StringInput, publicRoutingIds, privateRouteTableIds pulumi.StringArrayInput) (wiring, error) {
+func wire(ctx *pulumi.Context, name string, internetGatewayID pulumi.StringInput, publicRoutingIDs, privateRouteTableIDs pulumi.StringArrayInput) (wiring, error) {
 	var w wiring
 	var err error
-	if w.gateway, err = dependencies(ctx, internetGatewayId); err != nil {
+	if w.gateway, err = dependencies(ctx, internetGatewayID); err != nil {
 		return w, fmt.Errorf("%s: internetGatewayId: %w", name, err)
 	}
-	if w.publicRouting, err = dependencies(ctx, publicRoutingIds); err != nil {
+	if w.publicRouting, err = dependencies(ctx, publicRoutingIDs); err != nil {
 		return w, fmt.Errorf("%s: publicRoutingIds: %w", name, err)
 	}
-	if w.routes, err = privateRoutes(ctx, name, privateRouteTableIds); err != nil {
+	if w.routes, err = privateRoutes(ctx, name, privateRouteTableIDs); err != nil {
 		return w, fmt.Errorf("%s: privateRouteTableIds: %w", name, err)
 	}
 	return w, nil
@@ -228,7 +240,7 @@ func privateRoutes(ctx *pulumi.Context, name string, ids pulumi.StringArrayInput
 		routes[i] = compute.PrivateRoute{
 			Name: fmt.Sprintf("%s-route-%d", name, i+1),
 			// Indexing the input keeps its dependencies on the tables.
-			RouteTableId: ids.ToStringArrayOutput().Index(pulumi.Int(i)),
+			RouteTableID: ids.ToStringArrayOutput().Index(pulumi.Int(i)),
 		}
 	}
 	return routes, nil

@@ -157,7 +157,17 @@ func labNat(t *testing.T, cfg map[string]string) (*mockgraph.Graph, property.Map
 	if key := instance.String("keyName"); key != "" {
 		inputs["keyName"] = property.New(key)
 	}
+	addAlarmTopic(g, inputs)
 	return g, property.NewMap(inputs)
+}
+
+// addAlarmTopic gives the component the topic the program's alarms notify, if they notify one.
+func addAlarmTopic(g *mockgraph.Graph, inputs map[string]property.Value) {
+	for _, alarm := range g.OfType("aws:cloudwatch/metricAlarm:MetricAlarm") {
+		if topics := alarm.Strings("okActions"); len(topics) == 1 {
+			inputs["alarmTopicArn"] = property.New(topics[0])
+		}
+	}
 }
 
 // publicRouting is the public subnet's default route and route table association, as outputs
@@ -214,6 +224,7 @@ func TestConstructBuildsWhatTheProgramBuilds(t *testing.T) {
 		"dev": devWith(t),
 		"dev with SSH, a key pair and an x86 NAT": devWith(t, "keyName", "admin-key",
 			"sshAllowedCidrs", `["203.0.113.7/32","198.51.100.0/24"]`, "natInstanceType", "t3.micro"),
+		"dev with an alarm topic": devWith(t, "alarmTopicArn", givenTopic),
 	} {
 		t.Run(stack, func(t *testing.T) { constructSameAsProgram(t, cfg) })
 	}
@@ -281,7 +292,7 @@ func TestConstructRejectsBadInputsBeforeAnyResource(t *testing.T) {
 
 // A user's VPC from ids alone: AWS picks the address, there is no instance profile or gateway
 // to wait for, and each private route table gets its own default route, named after the NAT.
-func TestConstructInAVpcGivenByIdsOnly(t *testing.T) {
+func TestConstructInAVpcGivenByIDsOnly(t *testing.T) {
 	g, err := construct(t, "egress", property.NewMap(map[string]property.Value{
 		"vpcId":                property.New("vpc-1"),
 		"vpcCidr":              property.New("10.0.0.0/16"),

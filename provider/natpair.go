@@ -13,8 +13,8 @@ import (
 	"nat-instance/settings"
 )
 
-// DefaultVirtualRouterId is the pair's VRRP router id when the VPC has no other pair.
-const DefaultVirtualRouterId = 1
+// DefaultVirtualRouterID is the pair's VRRP router id when the VPC has no other pair.
+const DefaultVirtualRouterID = 1
 
 // pairMembers are the member suffixes a rollMember input may name.
 var pairMembers = []string{"a", "b"}
@@ -22,38 +22,42 @@ var pairMembers = []string{"a", "b"}
 // NatPairArgs are the pair's inputs: a VPC made elsewhere, given by ids. Plain values shape what
 // is built (addresses in rules and the boot script); inputs pass through.
 type NatPairArgs struct {
-	VpcId                pulumi.StringInput      `pulumi:"vpcId"`
+	VpcID                pulumi.StringInput      `pulumi:"vpcId"`
 	VpcCidr              string                  `pulumi:"vpcCidr"`
-	PublicSubnetId       pulumi.StringInput      `pulumi:"publicSubnetId"`
+	PublicSubnetID       pulumi.StringInput      `pulumi:"publicSubnetId"`
 	PublicSubnetCidr     string                  `pulumi:"publicSubnetCidr"`
-	PrivateRouteTableIds pulumi.StringArrayInput `pulumi:"privateRouteTableIds"`
-	PrivateIp            string                  `pulumi:"privateIp"`
-	MemberIps            []string                `pulumi:"memberIps"`
+	PrivateRouteTableIDs pulumi.StringArrayInput `pulumi:"privateRouteTableIds"`
+	PrivateIP            string                  `pulumi:"privateIp"`
+	MemberIPs            []string                `pulumi:"memberIps"`
 	InstanceType         string                  `pulumi:"instanceType,optional"`
 	Ami                  pulumi.StringInput      `pulumi:"ami,optional"`
-	SshAllowedCidrs      []string                `pulumi:"sshAllowedCidrs,optional"`
+	SSHAllowedCidrs      []string                `pulumi:"sshAllowedCidrs,optional"`
 	KeyName              string                  `pulumi:"keyName,optional"`
-	VirtualRouterId      int                     `pulumi:"virtualRouterId,optional"`
+	VirtualRouterID      int                     `pulumi:"virtualRouterId,optional"`
 	RollMember           string                  `pulumi:"rollMember,optional"`
-	InternetGatewayId    pulumi.StringInput      `pulumi:"internetGatewayId,optional"`
-	PublicRoutingIds     pulumi.StringArrayInput `pulumi:"publicRoutingIds,optional"`
+	InternetGatewayID    pulumi.StringInput      `pulumi:"internetGatewayId,optional"`
+	PublicRoutingIDs     pulumi.StringArrayInput `pulumi:"publicRoutingIds,optional"`
+	AlarmTopicArn        pulumi.StringInput      `pulumi:"alarmTopicArn,optional"`
+	AlarmEmail           string                  `pulumi:"alarmEmail,optional"`
+	AlarmTopicKmsKeyID   string                  `pulumi:"alarmTopicKmsKeyId,optional"`
+	Dashboard            bool                    `pulumi:"dashboard,optional"`
 }
 
 // Annotate describes every input for the generated SDKs.
 func (a *NatPairArgs) Annotate(an infer.Annotator) {
-	an.Describe(&a.VpcId, "Id of the VPC the NAT pair serves.")
+	an.Describe(&a.VpcID, "Id of the VPC the NAT pair serves.")
 	an.Describe(&a.VpcCidr, vpcCidrDescription)
-	an.Describe(&a.PublicSubnetId, "Id of the public subnet (its route table sends 0.0.0.0/0 to an internet gateway) "+
+	an.Describe(&a.PublicSubnetID, "Id of the public subnet (its route table sends 0.0.0.0/0 to an internet gateway) "+
 		"that holds both members.")
 	an.Describe(&a.PublicSubnetCidr, "IPv4 CIDR of that public subnet, e.g. 10.0.1.0/24: the active member claims "+
 		"the NAT address with its prefix length, and every address must be usable in it.")
-	an.Describe(&a.PrivateRouteTableIds, "Ids of the private route tables whose default route (0.0.0.0/0) should go "+
+	an.Describe(&a.PrivateRouteTableIDs, "Ids of the private route tables whose default route (0.0.0.0/0) should go "+
 		"to the NAT. Each must have no default route yet. The members may replace these routes' target and nothing "+
 		"else (their role names the tables' ARNs, built from the ids in the stack's partition, region and account). "+
 		"While the ids are unknown (a preview before the route tables exist) the routes are not previewed.")
-	an.Describe(&a.PrivateIp, "The NAT's floating private IPv4 address, usable in the public subnet: no interface "+
+	an.Describe(&a.PrivateIP, "The NAT's floating private IPv4 address, usable in the public subnet: no interface "+
 		"declares it, the active member claims it as a secondary address.")
-	an.Describe(&a.MemberIps, "The two members' fixed primary addresses (a, then b), usable in the public subnet, "+
+	an.Describe(&a.MemberIPs, "The two members' fixed primary addresses (a, then b), usable in the public subnet, "+
 		"distinct from each other and from privateIp. Member a starts active.")
 	an.Describe(&a.InstanceType, "EC2 instance type of both members. The AMI's architecture follows it "+
 		"(t4g.nano gets arm64, t3.micro x86_64).")
@@ -61,15 +65,16 @@ func (a *NatPairArgs) Annotate(an infer.Annotator) {
 	an.Describe(&a.Ami, "AMI id for the members; a change of it replaces the rolling member. Unset looks up the "+
 		"current Amazon Linux 2023 AMI for the instance type's architecture (public SSM parameter), kept from "+
 		"then on.")
-	an.Describe(&a.SshAllowedCidrs, sshAllowedCidrsDescription("the members"))
+	an.Describe(&a.SSHAllowedCidrs, sshAllowedCidrsDescription("the members"))
 	an.Describe(&a.KeyName, keyNameDescription)
-	an.Describe(&a.VirtualRouterId, "The pair's VRRP router id (1 to 255), unique among the NAT pairs of the VPC.")
-	an.SetDefault(&a.VirtualRouterId, DefaultVirtualRouterId)
+	an.Describe(&a.VirtualRouterID, "The pair's VRRP router id (1 to 255), unique among the NAT pairs of the VPC.")
+	an.SetDefault(&a.VirtualRouterID, DefaultVirtualRouterID)
 	an.Describe(&a.RollMember, "The member (a or b) that takes a changed instance type, key pair, boot "+
 		"configuration or AMI now, being replaced; the other keeps what it runs, so that one update never takes "+
 		"both members down. Unset: both keep what they run.")
-	an.Describe(&a.InternetGatewayId, internetGatewayIdDescription("the members' own Elastic IPs are"))
-	an.Describe(&a.PublicRoutingIds, publicRoutingIdsDescription("the members start"))
+	an.Describe(&a.InternetGatewayID, internetGatewayIDDescription("the members' own Elastic IPs are"))
+	an.Describe(&a.PublicRoutingIDs, publicRoutingIDsDescription("the members start"))
+	describeMonitoring(an, &a.AlarmTopicArn, &a.AlarmEmail, &a.AlarmTopicKmsKeyID, &a.Dashboard)
 }
 
 // NatPair is the pair with its outputs: the compute package's component, served as it is.
@@ -82,14 +87,16 @@ func (n *NatPair) Annotate(an infer.Annotator) {
 		"between two member instances in one public subnet: keepalived elects the active member, conntrackd "+
 		"keeps its connections, and a member's failure costs seconds. Each member has its own Elastic IP and "+
 		"recovery alarms; the pair's role may move this pair's identity and nothing else.")
-	an.Describe(&n.SecurityGroupId, "Id of the pair's security group (allow SSH from it to reach private "+
+	an.Describe(&n.SecurityGroupID, "Id of the pair's security group (allow SSH from it to reach private "+
 		"instances through the NAT as a jump host).")
-	an.Describe(&n.InstanceId, "Id of the member that started active (member a).")
-	an.Describe(&n.PrivateIp, "The NAT's floating private IPv4 address.")
-	an.Describe(&n.PublicIp, "Public IPv4 address (the floating Elastic IP) that the private subnets' traffic leaves with.")
-	an.Describe(&n.MemberInstanceIds, "Instance ids of members a and b.")
-	an.Describe(&n.MemberPrivateIps, "Fixed private IPv4 addresses of members a and b.")
-	an.Describe(&n.MemberPublicIps, "The members' own public IPv4 addresses (for their packages and API calls).")
+	an.Describe(&n.InstanceID, "Id of the member that started active (member a).")
+	an.Describe(&n.PrivateIP, "The NAT's floating private IPv4 address.")
+	an.Describe(&n.PublicIP, "Public IPv4 address (the floating Elastic IP) that the private subnets' traffic leaves with.")
+	an.Describe(&n.AlarmArns, alarmArnsDescription+" Both members have the capacity alarms and the status-check alarms that recover or reboot them.")
+	an.Describe(&n.DashboardURL, dashboardURLDescription)
+	an.Describe(&n.MemberInstanceIDs, "Instance ids of members a and b.")
+	an.Describe(&n.MemberPrivateIPs, "Fixed private IPv4 addresses of members a and b.")
+	an.Describe(&n.MemberPublicIPs, "The members' own public IPv4 addresses (for their packages and API calls).")
 	an.Describe(&n.StartedActive, "Name of the member that started active; after a failover the other one is.")
 	an.Describe(&n.MemberAmis, "AMI ids members a and b run.")
 }
@@ -99,14 +106,15 @@ func NewNatPair(ctx *pulumi.Context, name string, args NatPairArgs, opts ...pulu
 	if args.InstanceType == "" {
 		args.InstanceType = DefaultInstanceType
 	}
-	if args.VirtualRouterId == 0 {
-		args.VirtualRouterId = DefaultVirtualRouterId
+	if args.VirtualRouterID == 0 {
+		args.VirtualRouterID = DefaultVirtualRouterID
 	}
-	subnet, err := args.check()
+	monitoring := monitoringInputs{args.AlarmTopicArn, args.AlarmEmail, args.AlarmTopicKmsKeyID, args.Dashboard}
+	subnet, err := args.check(ctx, monitoring)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	w, err := wire(ctx, name, args.InternetGatewayId, args.PublicRoutingIds, args.PrivateRouteTableIds)
+	w, err := wire(ctx, name, args.InternetGatewayID, args.PublicRoutingIDs, args.PrivateRouteTableIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -116,28 +124,29 @@ func NewNatPair(ctx *pulumi.Context, name string, args NatPairArgs, opts ...pulu
 	}
 	pairRoutes := make([]compute.PairRoute, len(w.routes))
 	for i, route := range w.routes {
-		pairRoutes[i] = compute.PairRoute{PrivateRoute: route, RouteTableArn: tableArn(route.RouteTableId)}
+		pairRoutes[i] = compute.PairRoute{PrivateRoute: route, RouteTableArn: tableArn(route.RouteTableID)}
 	}
 	pair, err := compute.NewNatPair(ctx, name, &compute.NatPairArgs{
 		InstanceSettings: compute.InstanceSettings{
 			InstanceType: args.InstanceType,
-			AmiId:        args.Ami,
+			AmiID:        args.Ami,
 			AmiPinned:    args.Ami != nil,
 			KeyName:      args.KeyName,
 		},
 		Region:          region,
-		VpcId:           args.VpcId,
+		VpcID:           args.VpcID,
 		VpcCidr:         args.VpcCidr,
-		SubnetId:        args.PublicSubnetId,
+		SubnetID:        args.PublicSubnetID,
 		SubnetPrefixLen: subnet.Bits(),
-		FloatingIp:      args.PrivateIp,
-		MemberIps:       [2]string{args.MemberIps[0], args.MemberIps[1]},
-		SshAllowedCidrs: args.SshAllowedCidrs,
-		VirtualRouterId: args.VirtualRouterId,
+		FloatingIP:      args.PrivateIP,
+		MemberIPs:       [2]string{args.MemberIPs[0], args.MemberIPs[1]},
+		SSHAllowedCidrs: args.SSHAllowedCidrs,
+		VirtualRouterID: args.VirtualRouterID,
 		InternetGateway: w.gateway,
 		PublicRouting:   w.publicRouting,
 		Rolling:         [2]bool{args.RollMember == pairMembers[0], args.RollMember == pairMembers[1]},
 		PrivateRoutes:   pairRoutes,
+		MonitoringArgs:  monitoring.args(),
 	}, opts...)
 	if err != nil {
 		return nil, err
@@ -168,9 +177,12 @@ func routeTableArns(ctx *pulumi.Context) (string, func(id pulumi.StringInput) pu
 
 // check reports every bad input at once, naming the input, its value and what is allowed,
 // before any resource exists. It returns the public subnet.
-func (a NatPairArgs) check() (netip.Prefix, error) {
+func (a NatPairArgs) check(ctx *pulumi.Context, monitoring monitoringInputs) (netip.Prefix, error) {
 	var p problems
-	vpc := p.checkShared(a.VpcCidr, a.InstanceType, a.KeyName, a.SshAllowedCidrs)
+	vpc := p.checkShared(a.VpcCidr, a.InstanceType, a.KeyName, a.SSHAllowedCidrs)
+	if err := monitoring.check(ctx, &p); err != nil {
+		return netip.Prefix{}, err
+	}
 	subnet, want := settings.ParsePrefix(a.PublicSubnetCidr, 16, 28)
 	switch {
 	case want != "":
@@ -178,12 +190,12 @@ func (a NatPairArgs) check() (netip.Prefix, error) {
 	case vpc.IsValid() && (!vpc.Contains(subnet.Addr()) || subnet.Bits() < vpc.Bits()):
 		p.bad("publicSubnetCidr", a.PublicSubnetCidr, "must lie inside vpcCidr "+vpc.String())
 	}
-	if len(a.MemberIps) != len(pairMembers) {
-		p.bad("memberIps", fmt.Sprint(a.MemberIps), "must give two addresses, member a's then member b's")
+	if len(a.MemberIPs) != len(pairMembers) {
+		p.bad("memberIps", fmt.Sprint(a.MemberIPs), "must give two addresses, member a's then member b's")
 	}
 	// The NAT's address first: it is the one a member address must not take.
-	addresses := [][2]string{{"privateIp", a.PrivateIp}}
-	for _, ip := range a.MemberIps {
+	addresses := [][2]string{{"privateIp", a.PrivateIP}}
+	for _, ip := range a.MemberIPs {
 		addresses = append(addresses, [2]string{"memberIps", ip})
 	}
 	seen := map[netip.Addr]string{}
@@ -196,8 +208,8 @@ func (a NatPairArgs) check() (netip.Prefix, error) {
 		}
 		seen[addr] = key
 	}
-	if a.VirtualRouterId < 1 || a.VirtualRouterId > 255 {
-		p.bad("virtualRouterId", fmt.Sprint(a.VirtualRouterId), "must be a VRRP router id, 1 to 255")
+	if a.VirtualRouterID < 1 || a.VirtualRouterID > 255 {
+		p.bad("virtualRouterId", fmt.Sprint(a.VirtualRouterID), "must be a VRRP router id, 1 to 255")
 	}
 	if a.RollMember != "" && a.RollMember != pairMembers[0] && a.RollMember != pairMembers[1] {
 		p.bad("rollMember", a.RollMember, "must be a or b (the member to replace now), or unset")

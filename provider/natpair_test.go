@@ -24,11 +24,14 @@ const (
 
 // labPair is the prod stack's first NAT pair as the Go program builds it, and the inputs a user
 // of the package would give to build the same pair in that VPC, read off the program's resources.
-func labPair(t *testing.T) (*mockgraph.Graph, property.Map) {
+func labPair(t *testing.T, kv ...string) (*mockgraph.Graph, property.Map) {
 	t.Helper()
 	cfg, err := mockgraph.StackConfig("..", "prod")
 	if err != nil {
 		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		cfg["nat-instance:"+kv[i]] = kv[i+1]
 	}
 	g, err := mockgraph.Run(lab.Program, cfg, mockgraph.Options{Stack: "prod"})
 	if err != nil {
@@ -80,6 +83,7 @@ func labPair(t *testing.T) (*mockgraph.Graph, property.Map) {
 	if key := instance.String("keyName"); key != "" {
 		inputs["keyName"] = property.New(key)
 	}
+	addAlarmTopic(g, inputs)
 	return g, property.NewMap(inputs)
 }
 
@@ -93,7 +97,13 @@ func constructPair(t *testing.T, name string, inputs property.Map) (*mockgraph.G
 // allowed is the role's route table ARNs: the package builds them from the ids as AWS names
 // route tables, where the program has its tables' (mock) ARNs.
 func TestConstructPairBuildsWhatTheProgramBuilds(t *testing.T) {
-	program, inputs := labPair(t)
+	for name, kv := range map[string][]string{"prod": nil, "prod with an alarm topic": {"alarmTopicArn", givenTopic}} {
+		t.Run(name, func(t *testing.T) { constructPairSameAsProgram(t, kv...) })
+	}
+}
+
+func constructPairSameAsProgram(t *testing.T, kv ...string) {
+	program, inputs := labPair(t, kv...)
 	constructed, err := constructPair(t, prodPair, inputs)
 	if err != nil {
 		t.Fatalf("Construct: %v", err)
@@ -202,7 +212,7 @@ func TestConstructPairWithUnknownRouteTables(t *testing.T) {
 // A user's VPC from ids alone: each private route table gets its own default route to member
 // a, named after the pair, and the role may replace routes in exactly those tables, named by
 // ARNs built from the ids in the stack's partition, region and account.
-func TestConstructPairInAVpcGivenByIdsOnly(t *testing.T) {
+func TestConstructPairInAVpcGivenByIDsOnly(t *testing.T) {
 	g, err := constructPair(t, "egress", property.NewMap(map[string]property.Value{
 		"vpcId":                property.New("vpc-1"),
 		"vpcCidr":              property.New("10.0.0.0/16"),

@@ -103,6 +103,10 @@ func TestSchemaInputsAndOutputs(t *testing.T) {
 			"instanceProfileName":  "string",
 			"internetGatewayId":    "string",
 			"publicRoutingIds":     "array<plain string>",
+			"alarmTopicArn":        "string",
+			"alarmEmail":           "plain string",
+			"alarmTopicKmsKeyId":   "plain string",
+			"dashboard":            "plain boolean",
 		}, map[string]string{
 			"securityGroupId":    "string",
 			"networkInterfaceId": "string",
@@ -110,6 +114,8 @@ func TestSchemaInputsAndOutputs(t *testing.T) {
 			"ami":                "string",
 			"privateIp":          "string",
 			"publicIp":           "string",
+			"alarmArns":          "array<plain string>",
+			"dashboardUrl":       "string",
 		}, []string{"privateRouteTableIds", "publicSubnetId", "vpcCidr", "vpcId"}},
 		{pairToken, map[string]string{
 			"vpcId":                "string",
@@ -127,6 +133,10 @@ func TestSchemaInputsAndOutputs(t *testing.T) {
 			"rollMember":           "plain string",
 			"internetGatewayId":    "string",
 			"publicRoutingIds":     "array<plain string>",
+			"alarmTopicArn":        "string",
+			"alarmEmail":           "plain string",
+			"alarmTopicKmsKeyId":   "plain string",
+			"dashboard":            "plain boolean",
 		}, map[string]string{
 			"securityGroupId":   "string",
 			"instanceId":        "string",
@@ -137,6 +147,8 @@ func TestSchemaInputsAndOutputs(t *testing.T) {
 			"memberPublicIps":   "array<plain string>",
 			"startedActive":     "string",
 			"memberAmis":        "array<plain string>",
+			"alarmArns":         "array<plain string>",
+			"dashboardUrl":      "string",
 		}, []string{"memberIps", "privateIp", "privateRouteTableIds", "publicSubnetCidr", "publicSubnetId", "vpcCidr", "vpcId"}},
 	} {
 		component := spec.Resources[tc.token]
@@ -152,8 +164,13 @@ func TestSchemaInputsAndOutputs(t *testing.T) {
 			t.Errorf("%s: instanceType default %v, want %s", tc.token, got, DefaultInstanceType)
 		}
 	}
-	if got := spec.Resources[pairToken].InputProperties["virtualRouterId"].Default; got != float64(DefaultVirtualRouterId) {
-		t.Errorf("virtualRouterId default %v (%T), want %d", got, got, DefaultVirtualRouterId)
+	for _, token := range []string{natToken, pairToken} {
+		if d := spec.Resources[token].InputProperties["dashboard"].Default; d != nil && d != false {
+			t.Errorf("%s: dashboard defaults to %v; a component makes one only when asked", token, d)
+		}
+	}
+	if got := spec.Resources[pairToken].InputProperties["virtualRouterId"].Default; got != float64(DefaultVirtualRouterID) {
+		t.Errorf("virtualRouterId default %v (%T), want %d", got, got, DefaultVirtualRouterID)
 	}
 }
 

@@ -14,7 +14,8 @@ trap 'rm -rf "$out" "$cold_cache" "$edited"' EXIT
 
 # Prints how long a command took, in tenths of a second.
 elapsed() {
-	local start=$(date +%s%N)
+	local start
+	start=$(date +%s%N)
 	"$@"
 	local tenths=$((($(date +%s%N) - start) / 100000000))
 	echo "$((tenths / 10)).$((tenths % 10))"

@@ -9,7 +9,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 )
 
-// Config keys of NAT pairs (issue 7), as declared in Pulumi.yaml.
+// Config keys of NAT pairs, as declared in Pulumi.yaml.
 const (
 	KeyNatHighAvailability = "natHighAvailability"
 	KeyNatMemberIPs        = "natMemberIps"

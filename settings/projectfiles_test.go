@@ -55,6 +55,9 @@ func TestPulumiYamlDeclaresEveryKeyWithTheProgramsDefault(t *testing.T) {
 		KeyKeyName: Defaults.KeyName, KeySSHAllowedCidrs: Defaults.SSHAllowedCidrs,
 		KeyNatAmiID: Defaults.NatAmiID, KeyPrivateAmiID: Defaults.PrivateAmiID, KeyNatPairRoll: Defaults.NatPairRoll,
 		KeyNatHighAvailability: Defaults.NatHighAvailability, KeyNatMemberIPs: Defaults.NatMemberIPs,
+		KeyAlarmEmail: Defaults.AlarmEmail, KeyAlarmTopicArn: Defaults.AlarmTopicArn,
+		KeyAlarmTopicKmsKeyID: Defaults.AlarmTopicKmsKeyID, KeyDashboard: Defaults.Dashboard,
+		KeyIamPermissionsBoundary: Defaults.IamPermissionsBoundary,
 	}
 	for key, want := range defaults {
 		d, ok := declared[key]

@@ -60,6 +60,7 @@ var Defaults = Raw{
 	PrivateInstanceIPs:  []string{"10.40.2.101", "10.40.2.102"},
 	NatInstanceType:     "t4g.nano",
 	PrivateInstanceType: "t4g.nano",
+	Dashboard:           true,
 }
 
 // Raw is the configuration as the user wrote it, before any checking. Per-zone values come
@@ -86,6 +87,12 @@ type Raw struct {
 	NatPairRoll         []string
 	KeyName             string
 	SSHAllowedCidrs     []string
+	AlarmEmail          string
+	AlarmTopicArn       string
+	AlarmTopicKmsKeyID  string
+	Dashboard           bool
+	// IamPermissionsBoundary is a managed policy ARN, or empty.
+	IamPermissionsBoundary string
 }
 
 // Settings is the checked configuration: every address parsed and known to fit.
@@ -95,7 +102,7 @@ type Settings struct {
 	// ZonesKey is the key the zone names came from, for messages about them.
 	ZonesKey    string
 	NatStrategy string
-	// NatHighAvailability makes every NAT a pair of member instances (issue 7).
+	// NatHighAvailability makes every NAT a pair of member instances that fail over to each other.
 	NatHighAvailability bool
 	// PrivateInstances are in config order; each lies in the private subnet of Zones[Zone].
 	PrivateInstances    []PrivateInstance
@@ -110,6 +117,13 @@ type Settings struct {
 	NatPairRoll     []string
 	KeyName         string         // empty: no key pair, Session Manager only
 	SSHAllowedCidrs []netip.Prefix // empty: no SSH from outside the VPC
+	// Alarms notify AlarmTopicArn, or a topic made for AlarmEmail (encrypted with
+	// AlarmTopicKmsKeyID, or a key made for it), or no one when both are empty.
+	AlarmEmail, AlarmTopicArn, AlarmTopicKmsKeyID string
+	// Dashboard makes a CloudWatch dashboard of the stack's NATs.
+	Dashboard bool
+	// IamPermissionsBoundary is the boundary of every IAM role the stack creates; empty: none.
+	IamPermissionsBoundary string
 }
 
 // Zone is one availability zone's share of the VPC.
@@ -204,6 +218,8 @@ func read(cfg *config.Config) (Raw, error) {
 	list(KeyNatPairRoll, &raw.NatPairRoll)
 	str(KeyKeyName, &raw.KeyName)
 	list(KeySSHAllowedCidrs, &raw.SSHAllowedCidrs)
+	readAlarms(cfg, &raw, &problems)
+	readBoundary(cfg, &raw)
 	return raw, problems.err()
 }
 
@@ -295,6 +311,8 @@ func Parse(raw Raw) (Settings, error) {
 			s.SSHAllowedCidrs = append(s.SSHAllowedCidrs, prefix)
 		}
 	}
+	p.alarms(&s, raw)
+	p.boundary(&s, raw)
 	return s, p.err()
 }
 

@@ -61,6 +61,16 @@ type association struct {
 	claimed  bool
 }
 
+// ec2Error is a call EC2 refuses, worded as the AWS CLI prints it.
+type ec2Error struct{ code, message string }
+
+func (e ec2Error) Error() string { return "An error occurred (" + e.code + "): " + e.message }
+
+// refused is EC2's answer code to a call, with a message.
+func refused(code, format string, args ...any) error {
+	return ec2Error{code, fmt.Sprintf(format, args...)}
+}
+
 // awsCommand is a parsed command line: the operation and its options.
 type awsCommand struct {
 	region, operation string
@@ -173,7 +183,7 @@ func orOK(err error) string {
 func (t *Twin) applyAWS(member string, cmd awsCommand) error {
 	pair := t.pairOf(member)
 	if pair == nil || cmd.region != pair.Region {
-		return fmt.Errorf("An error occurred (UnauthorizedOperation): %s in region %q is not this pair's (%v)", member, cmd.region, pair)
+		return refused("UnauthorizedOperation", "%s in region %q is not this pair's (%v)", member, cmd.region, pair)
 	}
 	t.ec2.mu.Lock()
 	t.ec2.inFlight[pair.AllocationID]++
@@ -190,7 +200,7 @@ func (t *Twin) applyAWS(member string, cmd awsCommand) error {
 				return k, nil
 			}
 		}
-		return -1, fmt.Errorf("An error occurred (InvalidNetworkInterfaceID.NotFound): %s is not a member interface of this pair", id)
+		return -1, refused("InvalidNetworkInterfaceID.NotFound", "%s is not a member interface of this pair", id)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), t.opts.awsCallDelay()+commandTimeout)
 	defer cancel()
@@ -207,7 +217,7 @@ func (t *Twin) applyAWS(member string, cmd awsCommand) error {
 			return err
 		}
 		if ip, _ := netip.ParseAddr(cmd.values["--private-ip-addresses"]); ip != pair.FloatingIP {
-			return fmt.Errorf("An error occurred (InvalidParameterValue): %s is not the pair's floating address %s", cmd.values["--private-ip-addresses"], pair.FloatingIP)
+			return refused("InvalidParameterValue", "%s is not the pair's floating address %s", cmd.values["--private-ip-addresses"], pair.FloatingIP)
 		}
 		t.ec2.secondary[pair.FloatingIP] = t.topo.Instances[k].Name
 		// "When you move a secondary private IP address to another network interface, any
@@ -223,11 +233,11 @@ func (t *Twin) applyAWS(member string, cmd awsCommand) error {
 			return err
 		}
 		if cmd.values["--allocation-id"] != pair.AllocationID {
-			return fmt.Errorf("An error occurred (InvalidAllocationID.NotFound): %s", cmd.values["--allocation-id"])
+			return refused("InvalidAllocationID.NotFound", "%s", cmd.values["--allocation-id"])
 		}
 		ip, _ := netip.ParseAddr(cmd.values["--private-ip-address"])
 		if ip != t.topo.Instances[k].PrivateIP && t.ec2.secondary[ip] != t.topo.Instances[k].Name {
-			return fmt.Errorf("An error occurred (InvalidParameterValue): %s is not an address of %s", ip, cmd.values["--network-interface-id"])
+			return refused("InvalidParameterValue", "%s is not an address of %s", ip, cmd.values["--network-interface-id"])
 		}
 		t.ec2.associations[pair.AllocationID] = association{ip, t.topo.Instances[k].Name, true}
 		return nftIn(ctx, t.igw(), "table ip twin_igw\ndelete table ip twin_igw\n"+t.igwRuleset())
@@ -238,10 +248,10 @@ func (t *Twin) applyAWS(member string, cmd awsCommand) error {
 		}
 		table := cmd.values["--route-table-id"]
 		if cmd.values["--destination-cidr-block"] != "0.0.0.0/0" {
-			return fmt.Errorf("An error occurred (InvalidRoute.NotFound): no route to %s in %s", cmd.values["--destination-cidr-block"], table)
+			return refused("InvalidRoute.NotFound", "no route to %s in %s", cmd.values["--destination-cidr-block"], table)
 		}
 		if _, known := t.ec2.routeTargets[table]; !known {
-			return fmt.Errorf("An error occurred (InvalidRouteTableID.NotFound): %s has no default route to a NAT", table)
+			return refused("InvalidRouteTableID.NotFound", "%s has no default route to a NAT", table)
 		}
 		t.ec2.routeTargets[table] = t.topo.Instances[k].Name
 		return t.pointDefaultRoutes(ctx, table, k)

@@ -13,10 +13,10 @@ import (
 // keepalived's own health checks timing out: members went to FAULT and no pair became whole.
 // So the members running at once are bounded by the CPUs, not by how many checks were asked.
 //
-// membersPerCPU: a member costs about 2 % of a core while idle (measured with
-// `labtwin -members`, see docs/network-twin.md) and several times that while it takes over; eight
-// per core keeps the idle load under a fifth of the machine, which leaves room for the takeovers,
-// the flows and the probes.
+// membersPerCPU: an idle member cost about 4 % of a core (keepalived and conntrackd with their
+// children, over 20 s, on a busy 2-core machine) and several times that while it takes over;
+// eight per core keep the idle members near a third of one core, which leaves room for the
+// takeovers, the flows and the probes, and for another process keeping a core busy.
 const membersPerCPU = 8
 
 // memberBudget is shared by every twin of the process.

@@ -34,8 +34,9 @@ const (
 	idleFlows = 8
 )
 
-// PairChecks are the checks of NAT pairs. Each exercises one pair: on a stack with several
-// pairs, checks share a twin, each on a pair of its own (RunChecks).
+// PairChecks are the faults a NAT pair must survive (and a negative control that shows the
+// connection checks can fail). Each exercises one pair: on a stack with several pairs, checks
+// share a twin, each on a pair of its own (RunChecks).
 func PairChecks() []Check {
 	return []Check{
 		{Name: "pair: the active member dies: new connections work again, through the same Elastic IP", OnPair: checkActiveDies},

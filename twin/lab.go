@@ -96,23 +96,24 @@ func expectationFrom(outputs map[string]any) (Expectation, error) {
 	return exp, nil
 }
 
-// Check is one named check of the lab. A check with Run has a twin of its own; a check with
-// OnPair exercises one NAT pair and shares a twin with other such checks, each on a pair of its
-// own (RunChecks).
+// Check is one named check of the lab. A check with Run has a twin of its own unless it only
+// looks (ReadOnly): those share one, one after another. A check with OnPair exercises one NAT
+// pair and shares a twin with other such checks, each on a pair of its own (RunChecks).
 type Check struct {
 	Name string
 	// Change alters the topology before the twin is built (a negative control); nil keeps it.
-	Change func(*Topology)
-	Run    func(ctx context.Context, t *Twin, exp Expectation) error
-	OnPair func(ctx context.Context, t *Twin, p Pair) error
+	Change   func(*Topology)
+	Run      func(ctx context.Context, t *Twin, exp Expectation) error
+	ReadOnly bool
+	OnPair   func(ctx context.Context, t *Twin, p Pair) error
 }
 
 // LabChecks are the write-up's checks, and what it only says in words, as runnable checks.
 func LabChecks(topo Topology) []Check {
 	checks := []Check{
-		{Name: "private instances reach the internet through their NAT, as its Elastic IP", Run: bootThen(
+		{Name: "private instances reach the internet through their NAT, as its Elastic IP", ReadOnly: true, Run: bootThen(
 			func(ctx context.Context, t *Twin, exp Expectation) error { return t.CheckEgress(ctx, exp) })},
-		{Name: "nothing from the internet reaches a private instance; SSH only as configured", Run: bootThen(
+		{Name: "nothing from the internet reaches a private instance; SSH only as configured", ReadOnly: true, Run: bootThen(
 			func(ctx context.Context, t *Twin, exp Expectation) error { return t.CheckInbound(ctx, exp) })},
 		{Name: "the boot script is idempotent and survives a reboot", Run: checkReboot},
 		{Name: "negative control: without the private default route, no egress", Change: withoutPrivateDefaultRoutes, Run: bootThen(
@@ -263,22 +264,27 @@ func RunChecks(ctx context.Context, lab Lab, checks []Check) []Result {
 	return results
 }
 
-// groupChecks says which checks share a twin: each Run check alone, and each check that changes
-// the topology; other OnPair checks as many at a time as the topology has pairs.
+// groupChecks says which checks share a twin: the read-only ones all together, OnPair checks that
+// keep the topology as many at a time as the topology has pairs, every other check alone.
 func groupChecks(checks []Check, pairs int) [][]int {
 	var groups [][]int
-	var shared []int
+	var readOnly, onPairs []int
 	for i, c := range checks {
-		if c.OnPair == nil || pairs == 0 || c.Change != nil {
+		switch {
+		case c.OnPair != nil && pairs > 0 && c.Change == nil:
+			if onPairs = append(onPairs, i); len(onPairs) == pairs {
+				groups, onPairs = append(groups, onPairs), nil
+			}
+		case c.ReadOnly && c.OnPair == nil && c.Change == nil:
+			readOnly = append(readOnly, i)
+		default:
 			groups = append(groups, []int{i})
-			continue
-		}
-		if shared = append(shared, i); len(shared) == pairs {
-			groups, shared = append(groups, shared), nil
 		}
 	}
-	if len(shared) > 0 {
-		groups = append(groups, shared)
+	for _, rest := range [][]int{readOnly, onPairs} {
+		if len(rest) > 0 {
+			groups = append(groups, rest)
+		}
 	}
 	return groups
 }
@@ -309,7 +315,9 @@ func (lab Lab) runGroup(ctx context.Context, checks []Check, group []int, result
 		}
 		defer func() { err = errors.Join(err, t.Close()) }()
 		if first.OnPair == nil {
-			errs[0] = first.Run(ctx, t, lab.Expectation)
+			for k, i := range group {
+				errs[k] = checks[i].Run(ctx, t, lab.Expectation)
+			}
 			return nil
 		}
 		return t.runOnPairs(ctx, checks, group, errs)

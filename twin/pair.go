@@ -78,7 +78,7 @@ func pairsOf(instances []Instance, publicIPs map[string]netip.Addr) ([]Pair, err
 			if err != nil {
 				return nil, fmt.Errorf("twin: member %s: floating address: %w", inst.Name, err)
 			}
-			index[s["NAT_ALLOCATION_ID"]], i = len(pairs), len(pairs)
+			index[s["NAT_ALLOCATION_ID"]] = len(pairs)
 			pairs = append(pairs, Pair{Members: [2]string{inst.Name}, Region: s["NAT_REGION"], FloatingIP: floating,
 				AllocationID: s["NAT_ALLOCATION_ID"], ElasticIP: publicIPs[s["NAT_ALLOCATION_ID"]]})
 			continue

@@ -2,7 +2,7 @@ package twin
 
 import "testing"
 
-// NAT pairs, built from the program's graph: every lab check and the fault matrix of issue 7,
+// NAT pairs, built from the program's graph: every lab check and every fault of PairChecks,
 // each on a twin of its own, for a single NAT serving two zones (the production stack file,
 // perZone with a pair in each of three zones, is checked with every stack file).
 func TestTwinOfNATPairs(t *testing.T) {

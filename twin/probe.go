@@ -106,7 +106,7 @@ func (t *Twin) CheckIP(ctx context.Context, from string) (netip.Addr, error) {
 }
 
 // TCPConnect opens a TCP connection from an instance or the internet host (from "" means the
-// internet host; source picks one of its addresses) to addr and port.
+// internet host; source picks one of its addresses) to address to, port port.
 func (t *Twin) TCPConnect(from string, source, to netip.Addr, port uint16) error {
 	c, err := t.dial(from, source, netip.AddrPortFrom(to, port))
 	if err == nil {

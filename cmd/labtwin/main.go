@@ -30,7 +30,7 @@ func main() {
 	twin.RunLoadChild()
 	stack := flag.String("stack", "dev", "stack whose Pulumi.<stack>.yaml gives the config")
 	dir := flag.String("dir", ".", "project directory (holds Pulumi.yaml)")
-	timeout := flag.Duration("timeout", 3*time.Minute, "give up after this long")
+	timeout := flag.Duration("timeout", 10*time.Minute, "give up after this long (twins wait for their share of the machine: see docs/testing.md)")
 	overrides := map[string]string{}
 	flag.Func("set", "KEY=VALUE: override a config value of the stack file (repeatable)", func(kv string) error {
 		key, value, ok := strings.Cut(kv, "=")
@@ -83,7 +83,7 @@ func run(stack, dir string, overrides map[string]string, timeout, awsDelay time.
 	if bench {
 		return runBench(ctx, l)
 	}
-	fmt.Printf("stack %s: VPC %s, %d subnet(s), %d instance(s); every check on a twin of its own\n\n",
+	fmt.Printf("stack %s: VPC %s, %d subnet(s), %d instance(s); checks on fresh twins (read-only ones together, pair checks one pair each)\n\n",
 		stack, l.Topology.VPC, len(l.Topology.Subnets), len(l.Topology.Instances))
 	l.AWSCallDelay = awsDelay
 	results := twin.RunChecks(ctx, l, twin.LabChecks(l.Topology))

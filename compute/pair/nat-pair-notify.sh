@@ -10,6 +10,7 @@
 set -uo pipefail
 PATH=${PATH:+$PATH:}/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
+# shellcheck source=/dev/null # the settings file the user data writes at boot
 . "${NAT_PAIR_ENV:-/usr/local/etc/nat-pair.env}"
 state=${3:-}
 log() { logger -t nat-pair-notify -- "$*" 2>/dev/null || true; echo "nat-pair-notify: $*" >&2; }
