@@ -52,7 +52,7 @@ func PairChecks() []Check {
 		{Name: "pair: the members cannot hear each other: traffic flows, one owner in the end", OnPair: checkSplitBrain},
 		{Name: "pair: a member takes state sync from its peer only", OnPair: checkOnlyThePeerSyncs},
 		{Name: "negative control: with conntrackd stopped, established connections do not survive; the new member resets none of them", OnPair: checkWithoutConntrackd},
-		{Name: "negative control: with the pair's old security group (tracked), flows where only the server speaks after a takeover are lost",
+		{Name: "negative control: without the untracked group (the pair's group alone, tracked), flows where only the server speaks after a takeover are lost",
 			Change: withTrackedPairGroup, OnPair: checkTrackedGroupLosesFlows},
 		{Name: "pair: nothing from the internet reaches a member or the VPC unsolicited", OnPair: checkNothingUnsolicited},
 	}

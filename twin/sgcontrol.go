@@ -23,15 +23,16 @@ func withTrackedPairGroup(topo *Topology) {
 // serverSpeaks are the flow kinds where only the server sends after a takeover.
 var serverSpeaks = []string{kindDownload, kindLongPoll, kindUDPPush}
 
-// checkTrackedGroupLosesFlows is the fault matrix's survival check with the pair's old security
-// group: the server's packets reach the new member's interface, which never tracked the flow and
-// lets in from the VPC only, so every flow where only the server speaks after the takeover is lost.
+// checkTrackedGroupLosesFlows is the fault matrix's survival check with the pair's group alone on
+// the members: the server's packets reach the new member's interface, which never tracked the flow
+// and lets in from the VPC only, so every flow where only the server speaks after the takeover is
+// lost.
 func checkTrackedGroupLosesFlows(ctx context.Context, t *Twin, p Pair) error {
 	_, report, err := t.failOverWithFlows(ctx, p, killMember)
 	if err != nil {
 		return err
 	}
-	t.figuref(p, "(the old security group, tracked): %s", report)
+	t.figuref(p, "(without the untracked group): %s", report)
 	var kept []string
 	for _, k := range serverSpeaks {
 		if c := report.ByKind[k]; c[0] > 0 || c[1] == 0 {
@@ -39,7 +40,7 @@ func checkTrackedGroupLosesFlows(ctx context.Context, t *Twin, p Pair) error {
 		}
 	}
 	if len(kept) > 0 {
-		return fmt.Errorf("with the old security group, flows where only the server speaks survived a takeover (%s): the twin does not track each interface on its own",
+		return fmt.Errorf("without the untracked group, flows where only the server speaks survived a takeover (%s): the twin does not track each interface on its own",
 			strings.Join(kept, ", "))
 	}
 	return nil
