@@ -3,7 +3,6 @@ package twin
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -100,15 +99,16 @@ const (
 	kindDownload = "download"  // the server sends all the time; the client sends one byte, then only ACKs
 	kindIdle     = "idle"      // one exchange before the fault and one after, the client speaking first
 	kindLongPoll = "long poll" // the client asks before the fault; the server answers only after it
-	kindUDP      = "udp"       // the client asks, the server answers with the mapping it saw; again after
+	kindUDP      = "udp"       // the client asks all the time, the server answers with the mapping it saw
 	kindUDPPush  = "udp push"  // the client asks once; the server keeps sending to the mapping
 )
 
 // flowKinds lists the kinds in the order reports show them.
 var flowKinds = []string{kindUpload, kindDownload, kindIdle, kindLongPoll, kindUDP, kindUDPPush}
 
-// busy reports whether a kind carries data all the time (a goroutine keeps it going).
-func busy(kind string) bool { return kind == kindUpload || kind == kindDownload || kind == kindUDPPush }
+// busy reports whether a kind carries data all the time (a goroutine keeps it going). A UDP
+// mapping that carries nothing is gone after 30 s (nat-instance-setup), so both UDP kinds are busy.
+func busy(kind string) bool { return kind != kindIdle && kind != kindLongPoll }
 
 // Flow is one established connection from a private instance to the internet host.
 type Flow struct {
@@ -121,7 +121,7 @@ type Flow struct {
 
 	Sent, Intact atomic.Int64 // bytes sent, bytes received back intact
 	broken       atomic.Bool  // a busy flow stopped on an error
-	Mappings     []string     // udp, udp push: the address the internet saw, per exchange
+	mapping      string       // udp, udp push: the address the internet saw first
 	Err          error
 }
 
@@ -149,44 +149,46 @@ func (f *Flow) exchange(patience time.Duration) error {
 	return nil
 }
 
-// udpExchange sends a datagram and records the mapping the internet host saw.
-func (f *Flow) udpExchange() error {
+// udpExchange sends a datagram, again every 500 ms until an answer comes, at most patience: a
+// datagram may be lost, the mapping is what counts. The first answer's mapping is the flow's;
+// a later one must be the same.
+func (f *Flow) udpExchange(patience time.Duration) error {
 	buf := make([]byte, 64)
-	for range 10 { // a datagram may be lost; the mapping is what counts
+	for deadline := time.Now().Add(patience); time.Now().Before(deadline); {
 		_ = f.conn.SetDeadline(time.Now().Add(500 * time.Millisecond))
 		if _, err := f.conn.Write(f.udpRequest()); err != nil {
 			return err
 		}
 		n, err := f.conn.Read(buf)
-		if err == nil {
-			f.Mappings = append(f.Mappings, string(buf[:n]))
-			return nil
+		switch {
+		case err != nil:
+			continue
+		case f.mapping == "":
+			f.mapping = string(buf[:n])
+		case string(buf[:n]) != f.mapping:
+			return fmt.Errorf("UDP mapping changed from %s to %s", f.mapping, buf[:n])
 		}
+		f.Intact.Add(int64(n))
+		return nil
 	}
-	return errors.New("no UDP answer in 10 tries")
+	return fmt.Errorf("no UDP answer within %v", patience)
 }
 
 // step is one turn of a busy flow's goroutine.
 func (f *Flow) step() error {
-	if f.Kind == kindUDPPush {
+	switch f.Kind {
+	case kindUDPPush:
 		return f.pushed()
+	case kindUDP:
+		return f.udpExchange(flowPatience)
 	}
 	return f.exchange(flowPatience)
 }
 
-// last is a quiet flow's exchange after the fault: the client speaks again (idle, udp), or the
+// last is a quiet flow's exchange after the fault: the client speaks again (idle), or the
 // internet host answers what it was asked before (long poll).
 func (f *Flow) last() error {
-	switch f.Kind {
-	case kindUDP:
-		if err := f.udpExchange(); err != nil {
-			return err
-		}
-		if f.Mappings[0] != f.Mappings[len(f.Mappings)-1] {
-			return fmt.Errorf("UDP mapping changed from %s to %s", f.Mappings[0], f.Mappings[len(f.Mappings)-1])
-		}
-		return nil
-	case kindLongPoll:
+	if f.Kind == kindLongPoll {
 		callServer(f.token)
 	}
 	return f.exchange(quietPatience)
@@ -254,11 +256,11 @@ func (t *Twin) OpenFlows(ctx context.Context, p Pair, bulk, idle int) (*FlowSet,
 	return set, nil
 }
 
-// keepBusy runs a busy flow until Finish: an upload sends every flowPace, the others read what
-// comes. An error is the flow's, unless Finish interrupted it.
+// keepBusy runs a busy flow until Finish: an upload or a UDP flow sends every flowPace, the
+// others read what comes. An error is the flow's, unless Finish interrupted it.
 func (s *FlowSet) keepBusy(f *Flow) {
 	pause := time.Duration(0)
-	if f.Kind == kindUpload {
+	if f.Kind == kindUpload || f.Kind == kindUDP {
 		pause = flowPace
 	}
 	for {
@@ -314,15 +316,14 @@ func (s *FlowSet) Finish() FlowReport {
 	close(s.stop)
 	var quiet sync.WaitGroup
 	for _, f := range s.Flows {
-		if busy(f.Kind) {
+		switch {
+		case f.Kind == kindUpload:
 			// A busy flow is judged by what it received; an upload first gets its echo back (a
 			// live one at once), or what it sent would count as lost.
-			limit := time.Now()
-			if f.Kind == kindUpload {
-				limit = limit.Add(quietPatience)
-			}
-			_ = f.conn.SetDeadline(limit)
-		} else {
+			_ = f.conn.SetDeadline(time.Now().Add(quietPatience))
+		case busy(f.Kind):
+			f.conn.Close()
+		default:
 			quiet.Go(func() { f.Err = f.last() })
 		}
 	}

@@ -118,7 +118,7 @@ func (t *Twin) openUDP(f *Flow) error {
 	}); err != nil {
 		return err
 	}
-	return f.udpExchange()
+	return f.udpExchange(flowPatience)
 }
 
 // udpRequest is what a UDP flow sends to ask: its token, for a push.
@@ -138,8 +138,8 @@ func (f *Flow) pushed() error {
 	if err != nil {
 		return fmt.Errorf("read: %w", err)
 	}
-	if got := string(buf[:n]); got != f.Mappings[0] {
-		return fmt.Errorf("pushed to %s, but the mapping was %s", got, f.Mappings[0])
+	if got := string(buf[:n]); got != f.mapping {
+		return fmt.Errorf("pushed to %s, but the mapping was %s", got, f.mapping)
 	}
 	f.Intact.Add(int64(n))
 	return nil
