@@ -14,10 +14,11 @@ import (
 // So the members running at once are bounded by the CPUs, not by how many checks were asked.
 //
 // membersPerCPU: an idle member cost about 4 % of a core (keepalived and conntrackd with their
-// children, over 20 s, on a busy 2-core machine) and several times that while it takes over;
-// eight per core keep the idle members near a third of one core, which leaves room for the
-// takeovers, the flows and the probes, and for another process keeping a core busy.
-const membersPerCPU = 8
+// children, over 20 s, on a busy 2-core machine) and several times that while it takes over,
+// and each pair check's twin adds its flows (a dozen bulk exchanges every 10 ms). With eight
+// per core, runs on a machine whose load average was above 10 from other work saw the members'
+// 2 s health checks time out; four per core leave the checks their timers.
+const membersPerCPU = 4
 
 // memberBudget is shared by every twin of the process.
 var memberBudget = semaphore.NewWeighted(membersAtOnce())
