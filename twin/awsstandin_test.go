@@ -1,34 +1,176 @@
 package twin
 
 import (
+	"context"
+	"encoding/json"
+	"io"
+	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"nat-instance/lab"
+	"nat-instance/mockgraph"
 )
 
-// The stand-in accepts exactly the notify script's calls and refuses anything else, naming why.
+// The stand-in takes the CLI's global options anywhere and each operation's options once,
+// and refuses anything else, naming why.
 func TestAWSStandInSyntax(t *testing.T) {
-	ok := [][]string{
-		strings.Fields("--region r ec2 assign-private-ip-addresses --network-interface-id eni-1 --private-ip-addresses 10.0.0.5 --allow-reassignment"),
-		strings.Fields("--region r ec2 associate-address --allocation-id eipalloc-1 --network-interface-id eni-1 --private-ip-address 10.0.0.5 --allow-reassociation"),
-		strings.Fields("--region r ec2 replace-route --route-table-id rtb-1 --destination-cidr-block 0.0.0.0/0 --network-interface-id eni-1"),
+	ok := []string{
+		"--region r ec2 assign-private-ip-addresses --network-interface-id eni-1 --private-ip-addresses 10.0.0.5 --allow-reassignment",
+		"ec2 associate-address --region r --allocation-id eipalloc-1 --network-interface-id eni-1 --private-ip-address 10.0.0.5 --allow-reassociation",
+		"--region r --cli-connect-timeout 2 --cli-read-timeout 5 ec2 replace-route --route-table-id rtb-1 --destination-cidr-block 0.0.0.0/0 --network-interface-id eni-1",
+		"--region r ec2 describe-route-tables --route-table-ids rtb-1 rtb-2 --query RouteTables[].RouteTableId --output text",
+		"--region r ec2 describe-network-interfaces --filters Name=addresses.private-ip-address,Values=10.0.0.5",
+		"--region r cloudwatch put-metric-data --namespace NatInstance --metric-name IdentityWhole --dimensions NatPair=n --value 1",
 	}
-	for _, args := range ok {
-		if _, err := parseAWS(args); err != nil {
-			t.Errorf("%q refused: %v", args, err)
+	for _, line := range ok {
+		if _, err := parseAWS(strings.Fields(line)); err != nil {
+			t.Errorf("%q refused: %v", line, err)
 		}
 	}
 	for _, tc := range []struct{ line, want string }{
-		{"ec2 replace-route --route-table-id rtb-1 --destination-cidr-block 0.0.0.0/0 --network-interface-id eni-1", "expected `aws --region"},
+		{"ec2 replace-route --route-table-id rtb-1 --destination-cidr-block 0.0.0.0/0 --network-interface-id eni-1", "must specify a region"},
 		{"--region r ec2 replace-routes --route-table-id rtb-1", "invalid choice"},
 		{"--region r ec2 replace-route --route-table-id rtb-1 --network-interface-id eni-1", "required: --destination-cidr-block"},
-		{"--region r ec2 associate-address --allocation-id a --network-interface-id e --private-ip-address 10.0.0.5 --allow-reassociate", `option "--allow-reassociate"`},
-		{"--region r ec2 associate-address --allocation-id a --network-interface-id e --private-ip-address 10.0.0.5", "always passes --allow-reassociation"},
-		{"--region r ec2 assign-private-ip-addresses --network-interface-id e --network-interface-id f --private-ip-addresses 10.0.0.5 --allow-reassignment", "repeated"},
-		{"--region r ec2 assign-private-ip-addresses --network-interface-id --private-ip-addresses 10.0.0.5 --allow-reassignment", "valueless"},
+		{"--region r ec2 associate-address --allocation-id a --network-interface-id e --private-ip-address 10.0.0.5 --allow-reassociate", `"--allow-reassociate"`},
+		{"--region r ec2 assign-private-ip-addresses --network-interface-id e --network-interface-id f --private-ip-addresses 10.0.0.5", "given twice"},
+		{"--region r ec2 assign-private-ip-addresses --network-interface-id e f --private-ip-addresses 10.0.0.5", "expected one argument"},
+		{"--region r --cli-read-timeout soon ec2 describe-addresses", "invalid int value"},
+		{"--region r ec2 describe-addresses --output yaml", "invalid choice"},
 	} {
 		_, err := parseAWS(strings.Fields(tc.line))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q: error %v, want one containing %q", tc.line, err, tc.want)
 		}
 	}
+}
+
+// standIn is a twin of the pair lab with no namespaces: the AWS stand-in alone, its changes
+// kept from the network (the twin counts as closed).
+func standIn(t *testing.T, opts Options) (*Twin, Pair) {
+	t.Helper()
+	cfg := map[string]string{"aws:region": "ap-northeast-2", "nat-instance:natHighAvailability": "true"}
+	g, err := mockgraph.Run(lab.Program, cfg, mockgraph.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return standInOf(t, g, cfg, opts)
+}
+
+func standInOf(t *testing.T, g *mockgraph.Graph, cfg map[string]string, opts Options) (*Twin, Pair) {
+	t.Helper()
+	l, err := LabFromGraph(g, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opts.Log == nil {
+		opts.Log = io.Discard
+	}
+	tw := &Twin{topo: l.Topology, opts: opts, closed: true}
+	tw.initEC2()
+	return tw, l.Topology.Pairs[0]
+}
+
+// cli runs one stand-in CLI command of a member.
+func cli(tw *Twin, member, line string, env cliEnv) cliResult {
+	return tw.runCLI(context.Background(), member, strings.Fields(line), env)
+}
+
+// memberCalls are the stand-in commands a member's scripts make, for member m of pair p.
+func memberCalls(tw *Twin, p Pair, m int) []string {
+	self := tw.topo.Instances[tw.instanceIndex(p.Members[m])]
+	var table string
+	for id := range tw.ec2.record.routeTargets {
+		table = id
+	}
+	g := "--region " + p.Region + " --cli-connect-timeout 2 --cli-read-timeout 5 "
+	return []string{
+		g + "ec2 assign-private-ip-addresses --network-interface-id " + self.ENI + " --private-ip-addresses " + p.FloatingIP.String() + " --allow-reassignment",
+		g + "ec2 associate-address --allocation-id " + p.AllocationID + " --network-interface-id " + self.ENI + " --private-ip-address " + p.FloatingIP.String() + " --allow-reassociation",
+		g + "ec2 replace-route --route-table-id " + table + " --destination-cidr-block 0.0.0.0/0 --network-interface-id " + self.ENI,
+		g + "ec2 describe-network-interfaces --filters Name=addresses.private-ip-address,Values=" + p.FloatingIP.String(),
+		g + "ec2 describe-addresses --allocation-ids " + p.AllocationID,
+		g + "ec2 describe-route-tables --route-table-ids " + table,
+		g + "cloudwatch put-metric-data --namespace NatInstance --metric-name IdentityWhole --dimensions NatPair=nat-instance --value 1",
+	}
+}
+
+// Every call of a member is checked against its role's policy as the program registered it: all
+// pass with the program's policy, and a policy without one action refuses exactly that call with
+// EC2's UnauthorizedOperation (CloudWatch's AccessDenied), without retrying it.
+func TestAWSStandInIAM(t *testing.T) {
+	fast := Options{AWSCallDelay: time.Millisecond}
+	tw, p := standIn(t, fast)
+	for _, line := range memberCalls(tw, p, 1) {
+		if r := cli(tw, p.Members[1], line, cliEnv{}); r.status != 0 {
+			t.Errorf("%s: status %d: %s", line, r.status, r.stderr)
+		}
+	}
+	for _, action := range []string{"ec2:ReplaceRoute", "ec2:DescribeAddresses", "cloudwatch:PutMetricData", "ec2:AssociateAddress"} {
+		cfg := map[string]string{"aws:region": "ap-northeast-2", "nat-instance:natHighAvailability": "true"}
+		g, err := mockgraph.Run(lab.Program, cfg, mockgraph.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !removeAction(g, action) {
+			t.Fatalf("no policy of the graph allows %s", action)
+		}
+		tw, p := standInOf(t, g, cfg, fast)
+		for _, line := range memberCalls(tw, p, 0) {
+			r := cli(tw, p.Members[0], line, cliEnv{})
+			want := callOf(line) == action
+			denied := r.status == awsServiceError &&
+				(strings.Contains(r.stderr, "(UnauthorizedOperation)") || strings.Contains(r.stderr, "(AccessDenied)"))
+			if denied != want || (!want && r.status != 0) {
+				t.Errorf("without %s: %s: status %d (%s)", action, line, r.status, r.stderr)
+			}
+		}
+		if n := len(tw.APICalls()); n != len(memberCalls(tw, p, 0)) {
+			t.Errorf("without %s: %d calls reached the endpoint, want one each: a refusal is not retried", action, n)
+		}
+	}
+}
+
+// callOf names the IAM action of a stand-in command line.
+func callOf(line string) string {
+	cmd, err := parseAWS(strings.Fields(line))
+	if err != nil {
+		return ""
+	}
+	return cmd.op.action
+}
+
+// removeAction takes an action out of every role policy of the graph (a statement left without
+// actions goes), as if the program had not granted it.
+func removeAction(g *mockgraph.Graph, action string) bool {
+	removed := false
+	for _, r := range g.Resources {
+		if r.Type != "aws:iam/rolePolicy:RolePolicy" {
+			continue
+		}
+		var doc map[string]any
+		if json.Unmarshal([]byte(r.String("policy")), &doc) != nil {
+			continue
+		}
+		statements, _ := doc["Statement"].([]any)
+		var kept []any
+		for _, s := range statements {
+			st := s.(map[string]any)
+			actions := mockgraph.AsStrings(st["Action"])
+			if one, isString := st["Action"].(string); isString {
+				actions = []string{one}
+			}
+			left := slices.DeleteFunc(actions, func(a string) bool { return a == action })
+			removed = removed || len(left) < len(actions)
+			if len(left) > 0 {
+				st["Action"] = left
+				kept = append(kept, st)
+			}
+		}
+		doc["Statement"] = kept
+		text, _ := json.Marshal(doc)
+		r.Inputs["policy"] = string(text)
+	}
+	return removed
 }
