@@ -175,7 +175,7 @@ func (t *Twin) attempt(ctx context.Context, member string, cmd awsCommand) (any,
 		} else {
 			a.out, a.err = t.serve(member, cmd)
 		}
-		t.ec2.calls = append(t.ec2.calls, APICall{At: start, Member: member, Operation: cmd.operation, Mutating: cmd.op.mutating,
+		t.ec2.calls = append(t.ec2.calls, APICall{At: start, Member: member, Operation: cmd.operation, Mutating: changes,
 			Args: cmd.describe(), Err: a.err})
 		if changes {
 			t.ec2.inFlight[p.AllocationID]--
@@ -241,7 +241,8 @@ func formatOutput(cmd awsCommand, out any) (string, error) {
 		return string(pretty) + "\n", err
 	}
 	var b strings.Builder
-	return b.String(), formatText(&b, v)
+	err = formatText(&b, v)
+	return b.String(), err
 }
 
 // formatText is the CLI's text format (awscli's text.py) for what --query leaves in the scripts:

@@ -17,6 +17,11 @@ import (
 //go:embed aws-standin.sh
 var awsStandIn []byte
 
+// loggerStandIn is what a member runs as `logger`: the scripts' log lines go to the member log.
+//
+//go:embed logger-standin.sh
+var loggerStandIn []byte
+
 // awsPort is where the AWS stand-in listens on each member's loopback.
 const awsPort = 8773
 

@@ -4,11 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
+	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"nat-instance/compute"
 	"nat-instance/lab"
 	"nat-instance/mockgraph"
 )
@@ -173,4 +177,64 @@ func removeAction(g *mockgraph.Graph, action string) bool {
 		r.Inputs["policy"] = string(text)
 	}
 	return removed
+}
+
+// identityReads are the describe commands of the members' identity check, as its script writes
+// them, with the member's settings in place of its variables.
+func identityReads(t *testing.T, tw *Twin, member string) []string {
+	t.Helper()
+	settings, err := pairSettings(tw.topo.Instances[tw.instanceIndex(member)].PairFiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	script := strings.ReplaceAll(compute.NatPairIdentityScript, "\\\n", " ")
+	var out []string
+	for _, m := range regexp.MustCompile(`aws_ (ec2 describe-\S+ .*?)\s+--query\s+(['"])(.*?)['"]\s+--output text`).FindAllStringSubmatch(script, -1) {
+		line := os.Expand(strings.NewReplacer(`"`, "", "'", "").Replace(m[1]), func(k string) string { return settings[k] })
+		out = append(out, "--region "+settings["NAT_REGION"]+" "+strings.Join(strings.Fields(line), " ")+"\x00"+m[3])
+	}
+	if len(out) != 3 {
+		t.Fatalf("found %d describe commands in nat-pair-identity, want 3: %q", len(out), out)
+	}
+	return out
+}
+
+// The identity check's own reads, through the stand-in's CLI (JMESPath --query, text output),
+// before a takeover and after it, once the describe lag has passed.
+func TestAWSStandInAnswersTheIdentityCheck(t *testing.T) {
+	lag := 50 * time.Millisecond
+	tw, p := standIn(t, Options{AWSCallDelay: time.Millisecond, AWSDescribeLag: lag})
+	member := p.Members[1]
+	self := tw.topo.Instances[tw.instanceIndex(member)].ENI
+	other := tw.topo.Instances[tw.instanceIndex(p.Members[0])].ENI
+	table := slices.Collect(maps.Keys(tw.ec2.record.routeTargets))[0]
+	read := func() []string {
+		var out []string
+		for _, r := range identityReads(t, tw, member) {
+			line, query, _ := strings.Cut(r, "\x00")
+			res := tw.runCLI(context.Background(), member, append(strings.Fields(line), "--query", query, "--output", "text"), cliEnv{})
+			if res.status != 0 {
+				t.Fatalf("%s: status %d: %s", line, res.status, res.stderr)
+			}
+			out = append(out, res.stdout)
+		}
+		return out
+	}
+	want := []string{"", "None\tNone\n", table + "\t" + other + "\n"}
+	if got := read(); !slices.Equal(got, want) {
+		t.Errorf("before a takeover: %q, want %q", got, want)
+	}
+	for _, line := range memberCalls(tw, p, 1)[:3] {
+		if r := cli(tw, member, line, cliEnv{}); r.status != 0 {
+			t.Fatalf("%s: %s", line, r.stderr)
+		}
+	}
+	if got := read(); !slices.Equal(got, want) {
+		t.Errorf("right after the takeover, within the describe lag: %q, want the old state %q", got, want)
+	}
+	time.Sleep(lag)
+	want = []string{self + "\n", self + "\t" + p.FloatingIP.String() + "\n", table + "\t" + self + "\n"}
+	if got := read(); !slices.Equal(got, want) {
+		t.Errorf("after the lag: %q, want %q", got, want)
+	}
 }

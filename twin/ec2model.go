@@ -67,7 +67,7 @@ type APICall struct {
 	At        time.Time
 	Member    string
 	Operation string // e.g. "replace-route"
-	Mutating  bool
+	Mutating  bool   // a change of EC2 (not a read, not a metric)
 	Args      []string
 	Err       error
 }

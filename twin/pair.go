@@ -161,7 +161,7 @@ func (t *Twin) StartMember(ctx context.Context, name string) error {
 		return err
 	}
 	m := &runningMember{dir: dir}
-	files := map[string][]byte{"/usr/local/bin/aws": awsStandIn}
+	files := map[string][]byte{"/usr/local/bin/aws": awsStandIn, "/usr/local/bin/logger": loggerStandIn}
 	for path, content := range t.topo.Instances[k].PairFiles {
 		files[path] = []byte(content)
 	}

@@ -48,7 +48,11 @@ type Options struct {
 	// AWSEffectDelay is how long after an EC2 call returns its effect reaches the network;
 	// AWSDescribeLag how old the state a describe call shows is (ec2model.go). 0: the defaults.
 	AWSEffectDelay, AWSDescribeLag time.Duration
+	// Takeovers is how many takeovers each NAT pair check with figures runs (0: one).
+	Takeovers int
 }
+
+func (o Options) takeovers() int { return max(o.Takeovers, 1) }
 
 func (o Options) awsCallDelay() time.Duration {
 	if o.AWSCallDelay > 0 {
