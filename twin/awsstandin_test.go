@@ -238,3 +238,103 @@ func TestAWSStandInAnswersTheIdentityCheck(t *testing.T) {
 		t.Errorf("after the lag: %q, want %q", got, want)
 	}
 }
+
+// EC2's own refusals of the members' calls (API Reference: AssignPrivateIpAddresses,
+// AssociateAddress, ReplaceRoute), with the CLI's service-error status.
+func TestAWSStandInRefusals(t *testing.T) {
+	tw, p := standIn(t, Options{AWSCallDelay: time.Millisecond})
+	a, b := tw.topo.Instances[tw.instanceIndex(p.Members[0])], tw.topo.Instances[tw.instanceIndex(p.Members[1])]
+	g := "--region " + p.Region + " ec2 "
+	table := slices.Collect(maps.Keys(tw.ec2.record.routeTargets))[0]
+	for _, tc := range []struct{ name, line, want string }{
+		{"another interface's primary address", "assign-private-ip-addresses --network-interface-id " + a.ENI +
+			" --private-ip-addresses " + b.PrivateIP.String() + " --allow-reassignment", "(InvalidIPAddress.InUse)"},
+		{"an address outside the subnet", "assign-private-ip-addresses --network-interface-id " + a.ENI +
+			" --private-ip-addresses 10.99.0.5 --allow-reassignment", "(InvalidParameterValue)"},
+		{"an address held elsewhere, without --allow-reassignment", "assign-private-ip-addresses --network-interface-id " + b.ENI +
+			" --private-ip-addresses " + p.FloatingIP.String(), "(InvalidIPAddress.InUse)"},
+		{"an Elastic IP associated elsewhere, without --allow-reassociation", "associate-address --allocation-id " + p.AllocationID +
+			" --network-interface-id " + b.ENI + " --private-ip-address " + b.PrivateIP.String(), "(Resource.AlreadyAssociated)"},
+		{"an address the interface does not hold", "associate-address --allocation-id " + p.AllocationID +
+			" --network-interface-id " + b.ENI + " --private-ip-address " + p.FloatingIP.String() + " --allow-reassociation", "(InvalidParameterValue)"},
+		{"an unknown interface", "replace-route --route-table-id " + table + " --destination-cidr-block 0.0.0.0/0 --network-interface-id eni-nope",
+			"(InvalidNetworkInterfaceID.NotFound)"},
+		{"a route the table does not have", "replace-route --route-table-id " + table + " --destination-cidr-block 10.0.0.0/8 --network-interface-id " + b.ENI,
+			"(InvalidRoute.NotFound)"},
+		{"an unknown allocation", "describe-addresses --allocation-ids eipalloc-nope", "(InvalidAllocationID.NotFound)"},
+	} {
+		// a holds the floating address and the Elastic IP on it before each refusal.
+		for _, line := range memberCalls(tw, p, 0)[:2] {
+			if r := cli(tw, p.Members[0], line, cliEnv{}); r.status != 0 {
+				t.Fatalf("%s: %s", line, r.stderr)
+			}
+		}
+		r := cli(tw, p.Members[1], g+tc.line, cliEnv{})
+		if r.status != awsServiceError || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("%s: status %d %q, want %d with %s", tc.name, r.status, r.stderr, awsServiceError, tc.want)
+		}
+	}
+	if a := tw.ec2.record.associations[p.AllocationID]; a.instance != p.Members[0] {
+		t.Errorf("a refused call changed EC2: the Elastic IP is on %s", a.instance)
+	}
+}
+
+// The CLI's retries and timeouts against the endpoint's faults: throttling and server errors are
+// retried up to AWS_MAX_ATTEMPTS, then exit 254; an unreachable endpoint costs each attempt the
+// connect timeout and exits 255; an answer later than the read timeout exits 255, and EC2 carries
+// the call out all the same.
+func TestAWSStandInFaults(t *testing.T) {
+	fast := Options{AWSCallDelay: 5 * time.Millisecond, AWSDescribeLag: time.Millisecond}
+	route := func(tw *Twin, p Pair) string { return memberCalls(tw, p, 0)[2] }
+	for _, tc := range []struct {
+		name    string
+		fault   AWSFault
+		env     cliEnv
+		status  int
+		reached int    // attempts that reached the endpoint
+		stderr  string // part of the CLI's message
+		least   time.Duration
+	}{
+		{"two throttled calls, three attempts", AWSFault{Kind: Throttled, Calls: 2}, cliEnv{}, 0, 3, "", 3 * time.Second},
+		{"three throttled calls, three attempts", AWSFault{Kind: Throttled, Calls: 3}, cliEnv{}, awsServiceError, 3,
+			"(RequestLimitExceeded) when calling the ReplaceRoute operation (reached max retries: 2)", 3 * time.Second},
+		{"server errors, two attempts", AWSFault{Kind: ServerError, Calls: 5}, cliEnv{maxAttempts: "2"}, awsServiceError, 2, "(Unavailable)", time.Second},
+		{"only describe calls throttled", AWSFault{Kind: Throttled, Operations: []string{"describe-addresses"}, Calls: 5}, cliEnv{}, 0, 1, "", 0},
+		{"unreachable, two attempts", AWSFault{Kind: Unreachable, For: time.Minute}, cliEnv{maxAttempts: "2"}, awsOtherError, 0,
+			`Connect timeout on endpoint URL: "https://ec2.ap-northeast-2.amazonaws.com/"`, 2*2*time.Second + time.Second},
+		{"a slow answer, no retries", AWSFault{Kind: SlowAnswer, Calls: 1, Delay: 6 * time.Second}, cliEnv{maxAttempts: "1"}, awsOtherError, 0,
+			"Read timeout on endpoint URL", 5 * time.Second},
+		{"an unknown retry mode", AWSFault{}, cliEnv{retryMode: "eager"}, awsConfigError, 0, "retry_mode", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tw, p := standIn(t, fast)
+			if tc.fault.Kind != 0 {
+				tw.ArmAWSFaults(p, tc.fault)
+			}
+			start := time.Now()
+			r := cli(tw, p.Members[0], route(tw, p), tc.env)
+			took := time.Since(start)
+			if r.status != tc.status || !strings.Contains(r.stderr, tc.stderr) {
+				t.Errorf("status %d %q, want %d with %q", r.status, r.stderr, tc.status, tc.stderr)
+			}
+			if n := len(tw.APICalls()); n != tc.reached {
+				t.Errorf("%d attempts reached the endpoint, want %d", n, tc.reached)
+			}
+			// The CLI's waits, as its settings say (a lower bound: the machine only adds).
+			if took < tc.least {
+				t.Errorf("the command took %v, less than its settings' %v", took, tc.least)
+			}
+		})
+	}
+	// The slow answer's call still lands: the route moved though the CLI gave up.
+	tw, p := standIn(t, fast)
+	tw.ArmAWSFaults(p, AWSFault{Kind: SlowAnswer, Calls: 1, Delay: 6 * time.Second})
+	cli(tw, p.Members[1], memberCalls(tw, p, 1)[2], cliEnv{maxAttempts: "1"})
+	time.Sleep(2 * time.Second)
+	for _, target := range tw.ec2.record.routeTargets {
+		if target != p.Members[1] {
+			t.Errorf("the route targets %s after a call the CLI stopped waiting for: EC2 carries it out", target)
+		}
+	}
+}
