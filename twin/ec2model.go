@@ -38,10 +38,12 @@ type association struct {
 	instance string
 }
 
-// recorded is EC2's record after one change, with when the change was made.
+// recorded is EC2's record after one change, with when the change was made and the pair it was
+// made for (by allocation id).
 type recorded struct {
 	at   time.Time
 	view ec2View
+	pair string
 }
 
 // ec2State is the stand-in's EC2: its record (what calls change and check, as each returns),
@@ -60,6 +62,8 @@ type ec2State struct {
 	// inFlight counts, per pair, the calls being answered: a takeover is complete only when none
 	// is and every change landed.
 	inFlight map[string]int
+	// changing is the pair whose call is being served, for the change it makes.
+	changing string
 }
 
 // APICall is one request a member's CLI made that reached the stand-in's endpoint.
@@ -107,7 +111,7 @@ func (t *Twin) initEC2() {
 			}
 		}
 	}
-	t.ec2 = ec2State{record: v, landed: v.clone(), history: []recorded{{time.Now(), v.clone()}}, landedUpTo: 1,
+	t.ec2 = ec2State{record: v, landed: v.clone(), history: []recorded{{time.Now(), v.clone(), ""}}, landedUpTo: 1,
 		faults: map[string][]*armedFault{}, inFlight: map[string]int{}}
 }
 
@@ -117,7 +121,7 @@ func (t *Twin) change(edit func(v *ec2View)) {
 	next := t.ec2.record.clone()
 	edit(&next)
 	t.ec2.record = next
-	t.ec2.history = append(t.ec2.history, recorded{time.Now(), next.clone()})
+	t.ec2.history = append(t.ec2.history, recorded{time.Now(), next.clone(), t.ec2.changing})
 	upTo := len(t.ec2.history)
 	time.AfterFunc(t.opts.awsEffectDelay(), func() { t.land(upTo) })
 }
@@ -172,10 +176,15 @@ func (t *Twin) described() ec2View {
 	return seen
 }
 
-// settled tells whether every change reached the network and no call of the pair is being
-// answered, under t.ec2.mu.
+// settled tells whether every change made for the pair reached the network and no call of the
+// pair is being answered, under t.ec2.mu. (Other pairs of the twin go their own way.)
 func (t *Twin) settled(p Pair) bool {
-	return t.ec2.landedUpTo == len(t.ec2.history) && t.ec2.inFlight[p.AllocationID] == 0
+	for _, r := range t.ec2.history[t.ec2.landedUpTo:] {
+		if r.pair == p.AllocationID {
+			return false
+		}
+	}
+	return t.ec2.inFlight[p.AllocationID] == 0
 }
 
 // deliverFloating makes the VPC router deliver a floating address to instance k's port.

@@ -28,6 +28,7 @@ func refused(code, format string, args ...any) *apiError {
 // It returns the response (nil for operations that answer nothing). Called under t.ec2.mu.
 func (t *Twin) serve(member string, cmd awsCommand) (any, error) {
 	inst := t.topo.Instances[t.instanceIndex(member)]
+	t.ec2.changing = t.pairOf(member).AllocationID
 	request := t.iamRequestOf(cmd)
 	if !inst.Policy.allows(request) {
 		code := "UnauthorizedOperation" // EC2's code; CloudWatch answers AccessDenied

@@ -144,6 +144,7 @@ func checkLowerPriorityStorm(ctx context.Context, t *Twin, p Pair) error {
 func (t *Twin) moveRouteOutside(p Pair, member string) (string, error) {
 	t.ec2.mu.Lock()
 	defer t.ec2.mu.Unlock()
+	t.ec2.changing = p.AllocationID
 	for _, table := range slices.Sorted(maps.Keys(t.ec2.record.routeTargets)) {
 		if target := t.ec2.record.routeTargets[table]; slices.Contains(p.Members[:], target) {
 			t.change(func(v *ec2View) { v.routeTargets[table] = member })
@@ -243,5 +244,5 @@ func (t *Twin) faultSeen(ctx context.Context, p Pair, calls int, since time.Time
 func median(d []time.Duration) time.Duration {
 	s := slices.Clone(d)
 	slices.Sort(s)
-	return s[len(s)/2]
+	return (s[(len(s)-1)/2] + s[len(s)/2]) / 2
 }
