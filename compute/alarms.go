@@ -16,20 +16,21 @@ type alarm struct {
 	suffix    string // the alarm's name after its instance's
 	metric    Metric
 	statistic string
-	threshold float64 // the alarm fires above it
-	periods   int     // minutes above the threshold before it fires
-	missing   string  // what missing data counts as; "" leaves CloudWatch's default (missing)
-	action    string  // an EC2 action run on ALARM (recover, reboot), besides the notification
-	why       string  // the description, after the instance's name
+	threshold float64 // the alarm fires above it (below it when below is set)
+	below     bool
+	periods   int    // minutes above the threshold before it fires
+	missing   string // what missing data counts as; "" leaves CloudWatch's default (missing)
+	action    string // an EC2 action run on ALARM (recover, reboot), besides the notification
+	why       string // the description, after the instance's name
 }
 
 // capacityAlarms watch every NAT instance and pair member, active or standby: a filling
 // connection table, and EC2 shaping its traffic (an allowance exceeded).
 var capacityAlarms = []alarm{
-	{"conntrack-table", ConntrackUsedPercent, "Maximum", ConntrackAlarmPercent, 1, "missing", "",
-		fmt.Sprintf("connection-tracking table above %d %%: new connections will soon be dropped", ConntrackAlarmPercent)},
-	{"allowance-exceeded", AllowanceExceeded, "Sum", 0, 1, "notBreaching", "",
-		"EC2 dropped or delayed packets over the instance type's allowance (bandwidth, PPS, connections)"},
+	{suffix: "conntrack-table", metric: ConntrackUsedPercent, statistic: "Maximum", threshold: ConntrackAlarmPercent, periods: 1, missing: "missing",
+		why: fmt.Sprintf("connection-tracking table above %d %%: new connections will soon be dropped", ConntrackAlarmPercent)},
+	{suffix: "allowance-exceeded", metric: AllowanceExceeded, statistic: "Sum", threshold: 0, periods: 1, missing: "notBreaching",
+		why: "EC2 dropped or delayed packets over the instance type's allowance (bandwidth, PPS, connections)"},
 }
 
 // memberAlarms bring a failed pair member back without anyone acting: the EC2 recover action
@@ -37,10 +38,27 @@ var capacityAlarms = []alarm{
 // (kernel hang, exhausted memory). keepalived then makes the member standby; the NAT does not
 // move back.
 var memberAlarms = []alarm{
-	{"system-check", StatusCheckFailedSystem, "Maximum", 0, 2, "", "recover",
-		"AWS host or hardware fault: recover the member onto other hardware; the pair runs on the other member meanwhile"},
-	{"instance-check", StatusCheckFailedInstance, "Maximum", 0, 2, "", "reboot",
-		"member unresponsive (kernel, memory): reboot it; the pair runs on the other member meanwhile"},
+	{suffix: "system-check", metric: StatusCheckFailedSystem, statistic: "Maximum", threshold: 0, periods: 2, action: "recover",
+		why: "AWS host or hardware fault: recover the member onto other hardware; the pair runs on the other member meanwhile"},
+	{suffix: "instance-check", metric: StatusCheckFailedInstance, statistic: "Maximum", threshold: 0, periods: 2, action: "reboot",
+		why: "member unresponsive (kernel, memory): reboot it; the pair runs on the other member meanwhile"},
+}
+
+// identityAlarmMinutes is how long a pair's identity may stay split before its alarm: the active
+// member repairs it within seconds unless EC2 refuses or cannot be reached.
+const identityAlarmMinutes = 3
+
+// pairAlarms watch a pair as a whole, on what its members publish.
+var pairAlarms = []alarm{
+	// One notification per takeover, OK again after a minute without one.
+	{suffix: "takeover", metric: Takeovers, statistic: "Sum", threshold: 0, periods: 1, missing: "notBreaching",
+		why: "a member took over the NAT (the active one failed or was rolled out, or the two could not hear each other): " +
+			"the dashboard shows which member is active, the members' journals (nat-pair-notify) why"},
+	// Missing data breaches: no member publishing means no active member, or one that cannot
+	// reach CloudWatch.
+	{suffix: "identity", metric: IdentityWhole, statistic: "Minimum", threshold: 1, below: true, periods: identityAlarmMinutes, missing: "breaching",
+		why: fmt.Sprintf("the NAT's identity (floating address, Elastic IP, private routes) is not whole on the active member "+
+			"for %d minutes, or no member reports it: see the active member's journal (nat-pair-identity)", identityAlarmMinutes)},
 }
 
 // watched is an instance and what its alarms do besides changing state.
@@ -52,6 +70,8 @@ type watched struct {
 	notify pulumi.StringInput
 	// partition and region name the EC2 actions, for alarms that have one.
 	partition, region string
+	// pair is the value of the pair dimension, for alarms on what a pair publishes.
+	pair string
 }
 
 // newAlarms registers the alarms on the instance and returns their ARNs.
@@ -60,10 +80,18 @@ func newAlarms(ctx *pulumi.Context, w watched, alarms []alarm, opts ...pulumi.Re
 	for _, a := range alarms {
 		dimensions := pulumi.StringMap{}
 		for _, d := range a.metric.Dimensions {
-			if d != "InstanceId" {
+			switch {
+			case d == "InstanceId" && w.instanceID != (pulumi.IDOutput{}):
+				dimensions[d] = w.instanceID.ToStringOutput()
+			case d == PairDimension && w.pair != "":
+				dimensions[d] = pulumi.String(w.pair)
+			default:
 				return nil, fmt.Errorf("compute: alarm %s-%s: no value for dimension %s of %s", w.name, a.suffix, d, a.metric.Name)
 			}
-			dimensions[d] = w.instanceID.ToStringOutput()
+		}
+		comparison := "GreaterThanThreshold"
+		if a.below {
+			comparison = "LessThanThreshold"
 		}
 		args := &cloudwatch.MetricAlarmArgs{
 			AlarmDescription:   pulumi.String(w.name + ": " + a.why),
@@ -74,7 +102,7 @@ func newAlarms(ctx *pulumi.Context, w watched, alarms []alarm, opts ...pulumi.Re
 			Period:             pulumi.Int(60),
 			EvaluationPeriods:  pulumi.Int(a.periods),
 			Threshold:          pulumi.Float64(a.threshold),
-			ComparisonOperator: pulumi.String("GreaterThanThreshold"),
+			ComparisonOperator: pulumi.String(comparison),
 		}
 		if a.missing != "" {
 			args.TreatMissingData = pulumi.String(a.missing)

@@ -3,6 +3,7 @@ package compute
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -38,8 +39,7 @@ type panel struct {
 }
 
 // panels are the graphs of a NAT's section, in order; its alarms' states follow them. A metric
-// published per NAT rather than per instance (e.g. a pair's takeovers, which member is active)
-// joins with a panel here and a case for its dimension in DashboardNat.lines.
+// with other dimensions than these joins with a case for them in DashboardNat.lines.
 var panels = []panel{
 	{"Connection table used (%)", 60, []series{{ConntrackUsedPercent, "Maximum", "used"}}, ConntrackAlarmPercent},
 	{"Connection table drops, EC2 allowance exceeded (packets)", 60, []series{
@@ -97,10 +97,20 @@ type cell struct {
 	properties map[string]any
 }
 
+// pairPanels follow the panels in a pair's section: what its members publish of the pair.
+var pairPanels = []panel{
+	{"Takeovers, the active member, the identity whole", 60, []series{
+		{Takeovers, "Sum", "takeovers"}, {ActiveMember, "Maximum", "active"}, {IdentityWhole, "Minimum", "identity whole"}}, 0},
+}
+
 // cells are the NAT's graphs, then its alarms' states.
 func (n DashboardNat) cells(region string) ([]cell, error) {
 	var out []cell
-	for _, p := range panels {
+	shown := panels
+	if n.Pair {
+		shown = append(slices.Clone(panels), pairPanels...)
+	}
+	for _, p := range shown {
 		properties, err := n.graph(region, p)
 		if err != nil {
 			return nil, err
@@ -157,14 +167,22 @@ type line struct {
 }
 
 // lines returns the lines a metric draws for the NAT: one per instance for a metric per
-// instance. A metric published per NAT would draw one line, with the NAT's name as its value.
+// instance or per pair member, one for a metric per pair.
 func (n DashboardNat) lines(m Metric) ([]line, error) {
-	if len(m.Dimensions) != 1 || m.Dimensions[0] != "InstanceId" {
-		return nil, fmt.Errorf("compute: dashboard %s: no values for the dimensions %v of %s", n.Name, m.Dimensions, m.Name)
-	}
 	var out []line
-	for _, member := range n.Members {
-		out = append(out, line{[]string{member.InstanceID}, member.Name})
+	switch {
+	case slices.Equal(m.Dimensions, perInstance):
+		for _, member := range n.Members {
+			out = append(out, line{[]string{member.InstanceID}, member.Name})
+		}
+	case n.Pair && slices.Equal(m.Dimensions, perMember):
+		for _, member := range n.Members {
+			out = append(out, line{[]string{n.Name, member.Name}, member.Name})
+		}
+	case n.Pair && slices.Equal(m.Dimensions, perPair):
+		out = append(out, line{[]string{n.Name}, n.Name})
+	default:
+		return nil, fmt.Errorf("compute: dashboard %s: no values for the dimensions %v of %s", n.Name, m.Dimensions, m.Name)
 	}
 	return out, nil
 }

@@ -1,13 +1,11 @@
 package compute
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -95,8 +93,8 @@ var memberSuffixes = [2]string{"a", "b"}
 
 // NewNatPair creates the pair's security group, role, member interfaces, Elastic IPs and
 // instances, the NAT's floating Elastic IP (associated by the active member, not here), the
-// private default routes (their target owned by keepalived after creation) and the alarms that
-// bring a failed member back.
+// private default routes (their target owned by keepalived after creation), the alarms that
+// bring a failed member back and the alarm of an identity that is not whole.
 func NewNatPair(ctx *pulumi.Context, name string, args *NatPairArgs, opts ...pulumi.ResourceOption) (*NatPair, error) {
 	// The alarms' EC2 actions are named in the stack's partition (aws, aws-cn, aws-us-gov).
 	partition, err := aws.GetPartition(ctx, nil)
@@ -123,6 +121,17 @@ func NewNatPair(ctx *pulumi.Context, name string, args *NatPairArgs, opts ...pul
 		return nil, err
 	}
 
+	// The NAT's Elastic IP: no EipAssociation, the active member associates it with the floating
+	// address. A declared association would read back as gone after a failover. The fields a
+	// refresh reads the association into are never set here, and left to the members.
+	floating, err := ec2.NewEip(ctx, name, &ec2.EipArgs{
+		Domain: pulumi.String("vpc"),
+		Tags:   pulumi.StringMap{"Name": pulumi.String(name)},
+	}, parent, pulumi.IgnoreChanges([]string{"networkInterface", "instance", "associateWithPrivateIp", "privateIp", "associationId"}))
+	if err != nil {
+		return nil, fmt.Errorf("compute: NAT pair Elastic IP: %w", err)
+	}
+
 	members := make([]*pairMember, len(memberSuffixes))
 	for i, suffix := range memberSuffixes {
 		m := &pairMember{name: name + "-" + suffix, ip: args.MemberIPs[i]}
@@ -135,22 +144,15 @@ func NewNatPair(ctx *pulumi.Context, name string, args *NatPairArgs, opts ...pul
 			SecurityGroups:  pulumi.StringArray{sg.ID(), untracked.ID()},
 			SourceDestCheck: pulumi.Bool(false),
 			Tags:            pulumi.StringMap{"Name": pulumi.String(m.name)},
-		}, parent, pulumi.IgnoreChanges(memberInterfaceHeld(args.Rolling[i])))
+		}, parent, pulumi.IgnoreChanges(memberInterfaceHeld(args.Rolling[i])),
+			// Deleted before the NAT's Elastic IP: EC2 refuses to release an address still
+			// associated (ReleaseAddress: InvalidIPAddress.InUse), and the association the active
+			// member made is in no state; deleting its interface first disassociates it.
+			pulumi.DependsOn([]pulumi.Resource{floating}))
 		if err != nil {
 			return nil, fmt.Errorf("compute: NAT pair member interface %s: %w", m.ip, err)
 		}
 		members[i] = m
-	}
-
-	// The NAT's Elastic IP: no EipAssociation, the active member associates it with the floating
-	// address. A declared association would read back as gone after a failover. The fields a
-	// refresh reads the association into are never set here, and left to the members.
-	floating, err := ec2.NewEip(ctx, name, &ec2.EipArgs{
-		Domain: pulumi.String("vpc"),
-		Tags:   pulumi.StringMap{"Name": pulumi.String(name)},
-	}, parent, pulumi.IgnoreChanges([]string{"networkInterface", "instance", "associateWithPrivateIp", "privateIp", "associationId"}))
-	if err != nil {
-		return nil, fmt.Errorf("compute: NAT pair Elastic IP: %w", err)
 	}
 
 	profile, policy, err := newPairRole(ctx, name, args.PermissionsBoundary, floating, members, args.PrivateRoutes, parent)
@@ -188,6 +190,8 @@ func NewNatPair(ctx *pulumi.Context, name string, args *NatPairArgs, opts ...pul
 		}
 
 		member := NatPairMember{
+			PairName:        name,
+			MemberName:      m.name,
 			Region:          args.Region,
 			VpcCidr:         args.VpcCidr,
 			FloatingIP:      args.FloatingIP,
@@ -233,6 +237,11 @@ func NewNatPair(ctx *pulumi.Context, name string, args *NatPairArgs, opts ...pul
 		}
 		alarms = append(alarms, arns...)
 	}
+	arns, err := newAlarms(ctx, watched{name: name, pair: name, notify: monitoring.Notify.TopicArn}, pairAlarms, parent)
+	if err != nil {
+		return nil, err
+	}
+	alarms = append(alarms, arns...)
 
 	// Turning pairs on in a deployed stack: the route was the NAT instance's child. The alias
 	// keeps it the same resource (AWS refuses a second 0.0.0.0/0 in a table, so a new route could
@@ -311,51 +320,4 @@ func newPairSecurityGroup(ctx *pulumi.Context, name string, args *NatPairArgs, p
 		return nil, fmt.Errorf("compute: NAT pair security group: %w", err)
 	}
 	return sg, nil
-}
-
-// newPairRole gives the pair its Session Manager role plus an inline policy that allows exactly
-// the three calls of a takeover, on this pair's resources only. All three EC2 actions support
-// resource-level permissions (Service Authorization Reference, Amazon EC2), so no tag condition
-// is needed.
-func newPairRole(ctx *pulumi.Context, name, boundary string, floating *ec2.Eip, members []*pairMember, routes []PairRoute, parent pulumi.ResourceOption) (*SessionManagerProfile, *iam.RolePolicy, error) {
-	putMetrics, err := PutNatMetricsPolicy()
-	if err != nil {
-		return nil, nil, err
-	}
-	profile, err := NewSessionManagerProfile(ctx, name+"-pair", &SessionManagerProfileArgs{
-		Description:         "Session Manager access to a NAT pair's members, their CloudWatch metrics, and the calls that move the pair's identity",
-		InlinePolicies:      map[string]string{"put-metrics": putMetrics},
-		PermissionsBoundary: boundary,
-	}, parent)
-	if err != nil {
-		return nil, nil, err
-	}
-	enis := pulumi.StringArray{}
-	for _, m := range members {
-		enis = append(enis, m.eni.Arn)
-	}
-	tables := pulumi.StringArray{}
-	for _, r := range routes {
-		tables = append(tables, r.RouteTableArn)
-	}
-	document := pulumi.All(enis, floating.Arn, tables).ApplyT(func(v []any) (string, error) {
-		eniArns, eipArn, tableArns := v[0].([]string), v[1].(string), v[2].([]string)
-		b, err := json.Marshal(map[string]any{
-			"Version": "2012-10-17",
-			"Statement": []map[string]any{
-				{"Sid": "ClaimFloatingAddress", "Effect": "Allow", "Action": "ec2:AssignPrivateIpAddresses", "Resource": eniArns},
-				{"Sid": "MoveElasticIp", "Effect": "Allow", "Action": "ec2:AssociateAddress", "Resource": append([]string{eipArn}, eniArns...)},
-				{"Sid": "MoveDefaultRoutes", "Effect": "Allow", "Action": "ec2:ReplaceRoute", "Resource": tableArns},
-			},
-		})
-		return string(b), err
-	}).(pulumi.StringOutput)
-	policy, err := iam.NewRolePolicy(ctx, name+"-pair", &iam.RolePolicyArgs{
-		Role:   profile.RoleName,
-		Policy: document,
-	}, parent)
-	if err != nil {
-		return nil, nil, fmt.Errorf("compute: NAT pair role policy: %w", err)
-	}
-	return profile, policy, nil
 }

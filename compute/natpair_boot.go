@@ -11,6 +11,8 @@ import (
 // NatPairMember is what one member of a NAT pair needs at boot. Plain values: the program
 // renders it once every id is known.
 type NatPairMember struct {
+	PairName        string   // the pair's name, its metrics' dimension
+	MemberName      string   // this member's instance name, its own metrics' dimension
 	Region          string   // for the AWS CLI
 	VpcCidr         string   // what is forwarded and translated
 	FloatingIP      string   // the NAT's identity address (natPrivateIp), a secondary address that moves
@@ -30,6 +32,10 @@ var (
 	NatPairSetupScript string
 	//go:embed pair/nat-pair-notify.sh
 	NatPairNotifyScript string
+	//go:embed pair/nat-pair-identity.sh
+	NatPairIdentityScript string
+	//go:embed pair/nat-pair-install.sh
+	NatPairInstallScript string
 	//go:embed pair/nat-pair-health.sh
 	NatPairHealthScript string
 	//go:embed pair/keepalived.conf
@@ -43,6 +49,8 @@ const (
 	NatPairEnvPath         = "/usr/local/etc/nat-pair.env"
 	NatPairSetupPath       = "/usr/local/sbin/nat-pair-setup"
 	NatPairNotifyPath      = "/usr/local/sbin/nat-pair-notify"
+	NatPairIdentityPath    = "/usr/local/sbin/nat-pair-identity"
+	NatPairInstallPath     = "/usr/local/sbin/nat-pair-install"
 	NatPairHealthPath      = "/usr/local/sbin/nat-pair-health"
 	NatPairKeepalivedPath  = "/etc/keepalived/keepalived.conf"
 	NatPairConntrackdPath  = "/etc/conntrackd/conntrackd.conf"
@@ -50,6 +58,9 @@ const (
 	NatPairSyncPort        = 3780
 	natPairActivePriority  = 150
 	natPairStandbyPriority = 100
+	// NatPairCheckInterval is how often, in seconds, the active member checks that the NAT's
+	// identity is its own (pair/nat-pair-identity.sh).
+	NatPairCheckInterval = 10
 )
 
 // NatPairFile is one file the member user data writes.
@@ -59,12 +70,15 @@ type NatPairFile struct {
 	Content string
 }
 
-// NatPairFiles lists the files a member installs, in the order the user data writes them.
+// NatPairFiles lists the files a member installs, in the order the user data writes them: the
+// package installer first (it runs before the others are written).
 func NatPairFiles(m NatPairMember) []NatPairFile {
 	return []NatPairFile{
+		{NatPairInstallPath, "0755", NatPairInstallScript},
 		{NatScriptPath, "0755", NatBootScript},
 		{NatPairSetupPath, "0755", NatPairSetupScript},
 		{NatPairNotifyPath, "0755", NatPairNotifyScript},
+		{NatPairIdentityPath, "0755", NatPairIdentityScript},
 		{NatPairHealthPath, "0755", NatPairHealthScript},
 		{NatPairEnvPath, "0644", natPairEnv(m)},
 		{NatPairKeepalivedPath, "0644", renderPairTemplate(natPairKeepalivedTemplate, m)},
@@ -90,8 +104,14 @@ NAT_RUN_DIR=%s
 NAT_CONNTRACKD_CONF=%s
 NAT_SYNC_PORT=%d
 NAT_SSH_CIDRS="%s"
+NAT_PAIR_NAME=%s
+NAT_MEMBER_NAME=%s
+NAT_HIGHER_PRIORITY=%d
+NAT_CHECK_INTERVAL=%d
+NAT_METRICS_NAMESPACE=%s
 `, m.Region, m.VpcCidr, m.FloatingIP, m.SubnetPrefixLen, m.SelfIP, m.PeerIP, m.SelfENI, m.AllocationID,
-		strings.Join(m.RouteTableIDs, " "), NatPairRunDir, NatPairConntrackdPath, NatPairSyncPort, strings.Join(m.SSHAllowedCidrs, " "))
+		strings.Join(m.RouteTableIDs, " "), NatPairRunDir, NatPairConntrackdPath, NatPairSyncPort,
+		strings.Join(m.SSHAllowedCidrs, " "), m.PairName, m.MemberName, map[bool]int{true: 1}[m.StartsActive], NatPairCheckInterval, MetricsNamespace)
 }
 
 func renderPairTemplate(text string, m NatPairMember) string {
@@ -141,19 +161,22 @@ Requires=` + NatUnitName + ` conntrackd.service
 `
 )
 
-// natPairPackages are what a member needs; the AMI may lack some.
-const natPairPackages = "nftables keepalived conntrack-tools"
+// natPairNeeds are the commands a member runs and the AL2023 packages that bring them.
+const natPairNeeds = "aws:awscli-2 nft:nftables keepalived:keepalived conntrackd:conntrack-tools"
 
-// NatPairUserData renders a member's user data: packages the AMI lacks (through the member's own
-// Elastic IP, with swap and retries), every file by heredoc, then the units in order.
+// NatPairUserData renders a member's user data: the package installer, run at once for what the
+// image lacks (through the member's own Elastic IP), every other file by heredoc, then the units
+// in order.
 func NatPairUserData(m NatPairMember) string {
 	var b strings.Builder
-	b.WriteString("#!/bin/bash\n# NAT pair member boot configuration, rendered by the nat-instance Pulumi program.\nset -euo pipefail\n\n")
-	b.WriteString(packageInstall("command -v nft >/dev/null && command -v keepalived >/dev/null && command -v conntrackd >/dev/null", natPairPackages) + "\n")
-	for _, f := range NatPairFiles(m) {
+	b.WriteString("#!/bin/bash\n# NAT pair member boot configuration, rendered by the nat-instance Pulumi program.\nset -euo pipefail\n")
+	for i, f := range NatPairFiles(m) {
 		marker := heredocMarker(f.Path)
 		fmt.Fprintf(&b, "\ninstall -d -m 0755 \"$(dirname %[1]s)\"\ncat >%[1]s <<'%[2]s'\n%[3]s%[2]s\nchmod %[4]s %[1]s\n",
 			f.Path, marker, f.Content, f.Mode)
+		if i == 0 {
+			b.WriteString(NatPairInstallPath + " " + natPairNeeds + "\n")
+		}
 	}
 	b.WriteString("\nsystemctl daemon-reload\nsystemctl enable " + NatUnitName + " conntrackd.service keepalived.service\n")
 	b.WriteString("systemctl start " + NatUnitName + "\nsystemctl restart conntrackd.service\nsystemctl restart keepalived.service\n")

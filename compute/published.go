@@ -25,6 +25,31 @@ var (
 	AllowanceExceeded    = Metric{MetricsNamespace, MetricAllowanceExceeded, perInstance}
 )
 
+// perPair is the dimension of what a pair's active member publishes for the pair as a whole:
+// the pair's name, the same whichever member is active.
+var perPair = []string{PairDimension}
+
+// perMember is the dimension of what a pair member publishes of its own part in the pair.
+var perMember = []string{PairDimension, MemberDimension}
+
+// The dimensions of a pair's metrics: the pair's name, and a member's (its instance's name).
+const (
+	PairDimension   = "NatPair"
+	MemberDimension = "Member"
+)
+
+// What a pair's members publish:
+var (
+	// IdentityWhole, from the active member (pair/nat-pair-identity.sh): 1 when it found the
+	// floating address, the Elastic IP and every route its own, 0 otherwise.
+	IdentityWhole = Metric{MetricsNamespace, "IdentityWhole", perPair}
+	// Takeovers, from a member as it becomes active (pair/nat-pair-notify.sh): 1 each time.
+	Takeovers = Metric{MetricsNamespace, "Takeovers", perPair}
+	// ActiveMember, from a member at each of its transitions (pair/nat-pair-notify.sh): 1 as it
+	// becomes active, 0 as it becomes standby or fails.
+	ActiveMember = Metric{MetricsNamespace, "ActiveMember", perMember}
+)
+
 // What EC2 publishes for every instance without detailed monitoring (EC2 User Guide, "Instance
 // metrics" and "Status check metrics"): network totals every 5 minutes, status checks every minute.
 var (
@@ -37,10 +62,12 @@ var (
 	StatusCheckFailedInstance = Metric{EC2Namespace, "StatusCheckFailed_Instance", perInstance}
 )
 
-// ScriptMetrics are the metrics nat-metrics.sh publishes, EC2Metrics those of EC2 that the stack
-// uses: together, every metric an alarm or the dashboard may name.
+// ScriptMetrics are the metrics nat-metrics.sh publishes, PairMetrics those of a pair's members,
+// EC2Metrics those of EC2 that the stack uses: together, every metric an alarm or the dashboard
+// may name.
 var (
 	ScriptMetrics = []Metric{ConntrackCount, ConntrackUsedPercent, ConntrackDrops, AllowanceExceeded}
+	PairMetrics   = []Metric{IdentityWhole, Takeovers, ActiveMember}
 	EC2Metrics    = []Metric{NetworkIn, NetworkOut, NetworkPacketsIn, NetworkPacketsOut,
 		StatusCheckFailed, StatusCheckFailedSystem, StatusCheckFailedInstance}
 )

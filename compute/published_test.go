@@ -48,18 +48,18 @@ func TestScriptMetricsAreWhatTheScriptPublishes(t *testing.T) {
 
 // Every alarm and every graph takes its metric from the published lists.
 func TestAlarmsAndPanelsNamePublishedMetrics(t *testing.T) {
-	published := append(slices.Clone(ScriptMetrics), EC2Metrics...)
+	published := slices.Concat(ScriptMetrics, PairMetrics, EC2Metrics)
 	known := func(m Metric) bool {
 		return slices.ContainsFunc(published, func(p Metric) bool {
 			return p.Namespace == m.Namespace && p.Name == m.Name && slices.Equal(p.Dimensions, m.Dimensions)
 		})
 	}
-	for _, a := range append(slices.Clone(capacityAlarms), memberAlarms...) {
+	for _, a := range slices.Concat(capacityAlarms, memberAlarms, pairAlarms) {
 		if !known(a.metric) {
 			t.Errorf("alarm %s watches %v, which is not published", a.suffix, a.metric)
 		}
 	}
-	for _, p := range panels {
+	for _, p := range slices.Concat(panels, pairPanels) {
 		for _, s := range p.series {
 			if !known(s.metric) {
 				t.Errorf("panel %q graphs %v, which is not published", p.title, s.metric)
@@ -71,8 +71,8 @@ func TestAlarmsAndPanelsNamePublishedMetrics(t *testing.T) {
 // A metric whose dimensions the dashboard has no values for is an error, not a graph of nothing.
 func TestDashboardRefusesAMetricItCannotPlace(t *testing.T) {
 	nat := DashboardNat{Name: "nat", Members: []DashboardMember{{"nat", "i-1"}}, AlarmArns: []string{"arn:a"}}
-	perNat := panel{title: "takeovers", period: 60, series: []series{{Metric{MetricsNamespace, "Takeovers", []string{"Nat"}}, "Sum", "takeovers"}}}
-	if _, err := nat.graph("ap-northeast-2", perNat); err == nil || !strings.Contains(err.Error(), "no values for the dimensions [Nat] of Takeovers") {
+	perPair := panel{title: "takeovers", period: 60, series: []series{{Takeovers, "Sum", "takeovers"}}}
+	if _, err := nat.graph("ap-northeast-2", perPair); err == nil || !strings.Contains(err.Error(), "no values for the dimensions [NatPair] of Takeovers") {
 		t.Errorf("error %v, want one naming the dimension and the metric", err)
 	}
 	if _, err := DashboardBody("ap-northeast-2", []DashboardNat{nat}); err != nil {
@@ -91,6 +91,37 @@ func TestDashboardURL(t *testing.T) {
 	} {
 		if got, ok := DashboardURL(tc.partition, tc.region, "d"); got != tc.want || ok != (tc.want != "") {
 			t.Errorf("%s %s: %q %v, want %q", tc.partition, tc.region, got, ok, tc.want)
+		}
+	}
+}
+
+// PairMetrics is exactly what the pair's scripts publish, with the dimensions they give.
+func TestPairMetricsAreWhatTheMembersPublish(t *testing.T) {
+	published := map[string][]string{}
+	dimensionNames := func(text string) (names []string) {
+		for _, m := range regexp.MustCompile(`([A-Za-z]+)=\$`).FindAllStringSubmatch(text, -1) {
+			names = append(names, m[1])
+		}
+		return names
+	}
+	// nat-pair-identity: --metric-name NAME --dimensions "D=$V,...".
+	for _, m := range regexp.MustCompile(`--metric-name ([A-Za-z]+) \\?\s*--dimensions "([^"]+)"`).FindAllStringSubmatch(NatPairIdentityScript, -1) {
+		published[m[1]] = dimensionNames(m[2])
+	}
+	// nat-pair-notify: put_metric NAME VALUE "DIMENSIONS", where $pair is the pair's dimension.
+	pair := regexp.MustCompile(`local pair="([^"]+)"`).FindStringSubmatch(NatPairNotifyScript)
+	for _, m := range regexp.MustCompile(`put_metric ([A-Za-z]+) \S+ "([^"]+)"`).FindAllStringSubmatch(NatPairNotifyScript, -1) {
+		if pair == nil {
+			t.Fatal("nat-pair-notify no longer sets its pair dimension in announce")
+		}
+		published[m[1]] = dimensionNames(strings.ReplaceAll(m[2], "$pair", pair[1]))
+	}
+	if len(published) != len(PairMetrics) {
+		t.Errorf("the scripts publish %v, PairMetrics lists %d", published, len(PairMetrics))
+	}
+	for _, m := range PairMetrics {
+		if m.Namespace != MetricsNamespace || !slices.Equal(published[m.Name], m.Dimensions) {
+			t.Errorf("%s is listed in %s by %v; the scripts publish it by %v", m.Name, m.Namespace, m.Dimensions, published[m.Name])
 		}
 	}
 }

@@ -21,10 +21,11 @@ const MetricsNamespace = "NatInstance"
 
 // boundaryActions are what the program's roles do besides Session Manager: publish the NATs'
 // metrics, move a NAT pair's identity (assign the floating address, move the Elastic IP and the
-// default routes), and deliver VPC flow logs.
+// default routes) and read where it is, and deliver VPC flow logs.
 var boundaryActions = []string{
 	"cloudwatch:PutMetricData",
 	"ec2:AssignPrivateIpAddresses", "ec2:AssociateAddress", "ec2:ReplaceRoute",
+	"ec2:DescribeAddresses", "ec2:DescribeNetworkInterfaces", "ec2:DescribeRouteTables",
 	"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogGroups", "logs:DescribeLogStreams",
 }
 

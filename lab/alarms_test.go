@@ -69,10 +69,11 @@ func TestEveryAlarmNotifiesTheTopic(t *testing.T) {
 			if g.Outputs["alarmTopicArn"] != tc.topic {
 				t.Errorf("output alarmTopicArn = %v, want %s", g.Outputs["alarmTopicArn"], tc.topic)
 			}
-			// Two capacity alarms per NAT instance; a pair member has two status-check alarms more.
-			perInstance := 2
+			// Two capacity alarms per NAT instance; a pair member has two status-check alarms more,
+			// and a pair two of its own (identity, takeover).
+			perInstance, perPair := 2, 0
 			if tc.cfg["nat-instance:natHighAvailability"] == "true" {
-				perInstance = 4
+				perInstance, perPair = 4, 2
 			}
 			instances := 0
 			for _, inst := range g.OfType(tInstance) {
@@ -80,8 +81,9 @@ func TestEveryAlarmNotifiesTheTopic(t *testing.T) {
 					instances++
 				}
 			}
-			if len(alarms) != perInstance*instances {
-				t.Errorf("%d alarms for %d NAT instances, want %d each", len(alarms), instances, perInstance)
+			pairs := instances / 2
+			if len(alarms) != perInstance*instances+perPair*pairs {
+				t.Errorf("%d alarms for %d NAT instances, want %d each and %d per pair", len(alarms), instances, perInstance, perPair)
 			}
 		})
 	}
@@ -159,8 +161,8 @@ func TestAlarmTopicForAnEmailAddress(t *testing.T) {
 	if got, _ := json.Marshal(st); string(got) != mustJSON(t, want) {
 		t.Errorf("topic policy statement\n%s\nwant\n%s", got, mustJSON(t, want))
 	}
-	if len(alarms) != 16 {
-		t.Errorf("the policy names %d alarms, want the 16 of two pairs", len(alarms))
+	if len(alarms) != 20 {
+		t.Errorf("the policy names %d alarms, want the 20 of two pairs (4 per member, 2 per pair)", len(alarms))
 	}
 
 	key := named(t, g, tKey, "nat-lab-alarms")

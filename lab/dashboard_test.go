@@ -168,10 +168,14 @@ func checkDashboard(t *testing.T, g *mockgraph.Graph, region string, nats []stri
 	distinct := map[string]bool{}
 	for _, nat := range nats {
 		instances := map[string]bool{}
+		members := map[string]string{} // a pair's member names, to their instance ids
 		var scriptRuns []string
 		for _, inst := range g.OfType(tInstance) {
 			if inst.Name == nat || inst.Name == nat+"-a" || inst.Name == nat+"-b" {
 				instances[inst.ID] = true
+				if inst.Name != nat {
+					members[inst.Name] = inst.ID
+				}
 				if strings.Contains(userDataOf(t, inst), compute.NatMetricsScriptPath) {
 					scriptRuns = append(scriptRuns, inst.ID)
 				}
@@ -179,7 +183,7 @@ func checkDashboard(t *testing.T, g *mockgraph.Graph, region string, nats []stri
 		}
 		var alarms []string
 		for _, a := range g.OfType(tAlarm) {
-			if instances[fmt.Sprint(a.Object("dimensions")["InstanceId"])] {
+			if dimensions := a.Object("dimensions"); instances[fmt.Sprint(dimensions["InstanceId"])] || (len(members) != 0 && dimensions[compute.PairDimension] == nat) {
 				alarms = append(alarms, a.State["arn"].(string))
 			}
 		}
@@ -201,8 +205,13 @@ func checkDashboard(t *testing.T, g *mockgraph.Graph, region string, nats []stri
 			seen := map[string]bool{}
 			for _, m := range w.metrics {
 				namespace, name, dimension, value := m[0].(string), m[1].(string), m[2].(string), m[3].(string)
-				distinct[fmt.Sprint(m[:4])] = true
-				graphed[name], seen[value] = true, true
+				distinct[fmt.Sprint(m[:len(m)-1])] = true
+				graphed[name] = true
+				if dimension == compute.PairDimension && len(members) != 0 {
+					checkPairLine(t, nat, m, members, seen)
+					continue
+				}
+				seen[value] = true
 				switch {
 				case len(m) != 5 || dimension != "InstanceId":
 					t.Errorf("%s: %v: want one dimension, InstanceId", nat, m)
@@ -224,8 +233,12 @@ func checkDashboard(t *testing.T, g *mockgraph.Graph, region string, nats []stri
 				t.Errorf("%s: %q graphs %d instances, want all %d of the NAT", nat, w.title, len(seen), len(instances))
 			}
 		}
-		for _, want := range []string{"ConntrackUsedPercent", "ConntrackDrops", "AllowanceExceeded", "NetworkPacketsIn",
-			"NetworkPacketsOut", "NetworkIn", "NetworkOut", "StatusCheckFailed"} {
+		wanted := []string{"ConntrackUsedPercent", "ConntrackDrops", "AllowanceExceeded", "NetworkPacketsIn",
+			"NetworkPacketsOut", "NetworkIn", "NetworkOut", "StatusCheckFailed"}
+		if len(members) != 0 {
+			wanted = append(wanted, "Takeovers", "ActiveMember", "IdentityWhole")
+		}
+		for _, want := range wanted {
 			if !graphed[want] {
 				t.Errorf("%s: nothing graphs %s", nat, want)
 			}
@@ -235,6 +248,32 @@ func checkDashboard(t *testing.T, g *mockgraph.Graph, region string, nats []stri
 		}
 	}
 	t.Logf("the dashboard graphs %d metrics", len(distinct))
+}
+
+// checkPairLine checks a line of a pair's metric: one the members publish, with the pair's name
+// and, for a member's own, one of its members' names; seen gains the member's instance.
+func checkPairLine(t *testing.T, nat string, m []any, members map[string]string, seen map[string]bool) {
+	t.Helper()
+	var dimensions []string
+	values := map[string]string{}
+	for i := 2; i+1 < len(m); i += 2 {
+		dimensions = append(dimensions, m[i].(string))
+		values[m[i].(string)] = m[i+1].(string)
+	}
+	published := slices.ContainsFunc(compute.PairMetrics, func(p compute.Metric) bool {
+		return p.Namespace == m[0] && p.Name == m[1] && slices.Equal(p.Dimensions, dimensions)
+	})
+	member, isMember := values[compute.MemberDimension]
+	switch {
+	case !published:
+		t.Errorf("%s: %v is not a metric the pair's members publish", nat, m)
+	case values[compute.PairDimension] != nat:
+		t.Errorf("%s: %v is another pair's", nat, m)
+	case isMember && members[member] == "":
+		t.Errorf("%s: %v names %s, not one of its members", nat, m, member)
+	case isMember:
+		seen[members[member]] = true
+	}
 }
 
 func sameSet(a, b []string) bool {

@@ -67,9 +67,9 @@ func TestOnlyTheNatRolePublishesMetricsToItsNamespace(t *testing.T) {
 func TestEveryNatHasCapacityAlarms(t *testing.T) {
 	for _, cfg := range []map[string]string{config(), config("zoneCount", "3"), pairConfig()} {
 		g := record(t, cfg)
-		var alarms []mockgraph.Resource // capacity alarms; pair members also have status-check alarms
+		var alarms []mockgraph.Resource // capacity alarms, per instance; pairs also have status-check and identity alarms
 		for _, a := range g.OfType(tAlarm) {
-			if a.String("namespace") == compute.MetricsNamespace {
+			if a.String("namespace") == compute.MetricsNamespace && a.Object("dimensions")["InstanceId"] != nil {
 				alarms = append(alarms, a)
 			}
 		}

@@ -76,7 +76,7 @@ func TestNatPairResources(t *testing.T) {
 		"MetricAlarm nat-instance-a-instance-check", "MetricAlarm nat-instance-a-system-check",
 		"MetricAlarm nat-instance-b-allowance-exceeded", "MetricAlarm nat-instance-b-conntrack-table",
 		"MetricAlarm nat-instance-b-instance-check", "MetricAlarm nat-instance-b-system-check",
-		"NetworkInterface nat-instance-a", "NetworkInterface nat-instance-b",
+		"MetricAlarm nat-instance-identity", "MetricAlarm nat-instance-takeover", "NetworkInterface nat-instance-a", "NetworkInterface nat-instance-b",
 		"RolePolicy nat-instance-pair", "Route nat-instance-route-1", "SecurityGroup nat-instance",
 		"SecurityGroup nat-instance-untracked", "SessionManagerProfile nat-instance-pair",
 	}
@@ -169,7 +169,8 @@ func TestNatPairResources(t *testing.T) {
 	}
 }
 
-// The members' role may make exactly the three calls of a takeover, on this pair's resources.
+// The members' role may make exactly the three calls of a takeover, on this pair's resources, and
+// read where the identity is ("*": EC2's Describe actions take no resource).
 func TestNatPairRoleMayMoveOnlyItsOwnIdentity(t *testing.T) {
 	g := record(t, config("natHighAvailability", "true", "zoneCount", "2"))
 	arn := func(typ, name string) string { return fmt.Sprint(named(t, g, typ, name).State["arn"]) }
@@ -178,7 +179,7 @@ func TestNatPairRoleMayMoveOnlyItsOwnIdentity(t *testing.T) {
 			Statement []struct {
 				Effect    string
 				Action    any
-				Resource  []string
+				Resource  any
 				Condition any
 			}
 		}
@@ -194,13 +195,18 @@ func TestNatPairRoleMayMoveOnlyItsOwnIdentity(t *testing.T) {
 			if s.Effect != "Allow" || s.Condition != nil {
 				t.Errorf("%s statement %+v: want a plain Allow", nat, s)
 			}
-			got[fmt.Sprint(s.Action)] = append(got[fmt.Sprint(s.Action)], s.Resource...)
+			resources := mockgraph.AsStrings(s.Resource)
+			if one, ok := s.Resource.(string); ok {
+				resources = []string{one}
+			}
+			got[fmt.Sprint(s.Action)] = append(got[fmt.Sprint(s.Action)], resources...)
 		}
 		enis := []string{arn(tENI, nat+"-a"), arn(tENI, nat+"-b")}
 		want := map[string][]string{
 			"ec2:AssignPrivateIpAddresses": enis,
 			"ec2:AssociateAddress":         append([]string{arn(tEip, nat)}, enis...),
 			"ec2:ReplaceRoute":             {arn(tRouteTable, fmt.Sprintf("nat-lab-private-%d", n+1))},
+			fmt.Sprint([]any{"ec2:DescribeAddresses", "ec2:DescribeNetworkInterfaces", "ec2:DescribeRouteTables"}): {"*"},
 		}
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("%s permissions\n %v\nwant\n %v", nat, got, want)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -235,8 +236,9 @@ func TestConstructPairInAVpcGivenByIDsOnly(t *testing.T) {
 	}
 	var document struct {
 		Statement []struct {
-			Sid, Action string
-			Resource    []string
+			Sid      string
+			Action   any // a name or a list
+			Resource any
 		}
 	}
 	if err := json.Unmarshal([]byte(policy.String("policy")), &document); err != nil {
@@ -244,7 +246,11 @@ func TestConstructPairInAVpcGivenByIDsOnly(t *testing.T) {
 	}
 	tables := map[string][]string{}
 	for _, statement := range document.Statement {
-		tables[statement.Action] = statement.Resource
+		if resources, ok := statement.Resource.([]any); ok {
+			for _, r := range resources {
+				tables[fmt.Sprint(statement.Action)] = append(tables[fmt.Sprint(statement.Action)], fmt.Sprint(r))
+			}
+		}
 	}
 	wantTables := []string{"arn:aws:ec2:" + prodRegion + ":" + mockAcct + ":route-table/rtb-a", "arn:aws:ec2:" + prodRegion + ":" + mockAcct + ":route-table/rtb-b"}
 	if !reflect.DeepEqual(tables["ec2:ReplaceRoute"], wantTables) {

@@ -38,7 +38,7 @@ const (
 // connection checks can fail). Each exercises one pair: on a stack with several pairs, checks
 // share a twin, each on a pair of its own (RunChecks).
 func PairChecks() []Check {
-	return []Check{
+	return append([]Check{
 		{Name: "pair: the active member dies: new connections work again, through the same Elastic IP", OnPair: checkActiveDies},
 		{Name: "pair: established connections survive the active member's death", OnPair: checkConnectionsSurvive},
 		{Name: "pair: the dead member returns as standby, the NAT stays, a second failover keeps connections", OnPair: checkMemberReturns},
@@ -55,7 +55,7 @@ func PairChecks() []Check {
 		{Name: "negative control: without the untracked group (the pair's group alone, tracked), flows where only the server speaks after a takeover are lost",
 			Change: withTrackedPairGroup, OnPair: checkTrackedGroupLosesFlows},
 		{Name: "pair: nothing from the internet reaches a member or the VPC unsolicited", OnPair: checkNothingUnsolicited},
-	}
+	}, identityChecks()...)
 }
 
 // runOnPairs serves the flows' services on the internet host, boots every pair, then runs the
@@ -129,9 +129,14 @@ func (t *Twin) active(p Pair) (active, standby string) {
 // waitNewConnections measures how long after since every private instance the pair serves can
 // open a new connection to the internet again, then checks each leaves as the pair's Elastic IP.
 func (t *Twin) waitNewConnections(ctx context.Context, p Pair, since time.Time) (time.Duration, error) {
+	return t.waitNewConnectionsWithin(ctx, p, since, failoverLimit)
+}
+
+// waitNewConnectionsWithin is waitNewConnections for a fault that lasts: at most limit.
+func (t *Twin) waitNewConnectionsWithin(ctx context.Context, p Pair, since time.Time, limit time.Duration) (time.Duration, error) {
 	var took time.Duration
 	for _, inst := range t.servedBy(p) {
-		err := poll(ctx, failoverLimit, func() bool {
+		err := poll(ctx, limit, func() bool {
 			c, err := t.dial(inst.Name, netip.Addr{}, netip.AddrPortFrom(InternetHost, 80))
 			if err == nil {
 				c.Close()
@@ -139,7 +144,7 @@ func (t *Twin) waitNewConnections(ctx context.Context, p Pair, since time.Time) 
 			return err == nil
 		})
 		if err != nil {
-			return 0, fmt.Errorf("%s: no new connection within %v of the fault", inst.Name, failoverLimit)
+			return 0, fmt.Errorf("%s: no new connection within %v of the fault", inst.Name, limit)
 		}
 		took = max(took, time.Since(since))
 		// The check-IP request has a probe's short limit: on a loaded machine, ask again.
@@ -192,6 +197,9 @@ func (t *Twin) failOverWithFlows(ctx context.Context, p Pair, fault func(context
 	if err == nil {
 		_, err = t.WaitOwner(ctx, p, standby, failoverLimit)
 		t.figuref(p, "the identity was whole on %s %.1f s after the fault", standby, time.Since(start).Seconds())
+	}
+	if err == nil {
+		err = t.takeoverAnnounced(ctx, p, start, standby, active)
 	}
 	if err == nil {
 		_ = flows.WaitProgress(ctx, before, failoverLimit) // a stalled flow shows in the report
@@ -288,7 +296,8 @@ func checkMemberReturns(ctx context.Context, t *Twin, p Pair) error {
 }
 
 // holdsStill watches the pair for quietWindow: the identity must stay whole on owner and neither
-// of its members may call EC2 (other pairs of the twin go their own way).
+// of its members may change anything in EC2 (reads are the active member's identity check;
+// other pairs of the twin go their own way).
 func (t *Twin) holdsStill(ctx context.Context, p Pair, owner string) error {
 	calls := len(t.APICalls())
 	deadline := time.Now().Add(quietWindow)
@@ -304,14 +313,14 @@ func (t *Twin) holdsStill(ctx context.Context, p Pair, owner string) error {
 	}
 	var extra []APICall
 	for _, c := range t.APICalls()[calls:] {
-		if c.Member == p.Members[0] || c.Member == p.Members[1] {
+		if (c.Member == p.Members[0] || c.Member == p.Members[1]) && c.Mutating {
 			extra = append(extra, c)
 		}
 	}
 	if len(extra) > 0 {
-		return fmt.Errorf("members called EC2 while nothing was wrong: %v", extra)
+		return fmt.Errorf("members changed EC2 while nothing was wrong: %v", extra)
 	}
-	t.logf("for %v the identity stayed on %s and nobody called EC2", quietWindow, owner)
+	t.logf("for %v the identity stayed on %s and nobody changed anything in EC2", quietWindow, owner)
 	return nil
 }
 
@@ -391,12 +400,18 @@ func checkSplitBrain(ctx context.Context, t *Twin, p Pair) error {
 		return err
 	}
 	t.logf("VRRP dropped between %s and %s", active, standby)
-	// The standby hears nothing, believes the active member dead and takes the identity.
-	if _, err := t.WaitOwner(ctx, p, standby, failoverLimit); err != nil {
+	// The standby hears nothing, believes the active member dead and takes the identity; both are
+	// active, and the higher priority takes it back at its next identity check (the lower one
+	// leaves it there for a while): the identity is whole on one of them.
+	if err := t.waitActive(ctx, p, standby); err != nil {
+		return fmt.Errorf("while VRRP is blocked: %w", err)
+	}
+	owner, err := t.WaitOwner(ctx, p, "", failoverLimit)
+	if err != nil {
 		return fmt.Errorf("while VRRP is blocked: %w", err)
 	}
 	holders, err := t.floatingHolders(ctx, p)
-	t.logf("while VRRP is blocked: EC2 gives the identity to %s; the floating address is configured on %v", standby, holders)
+	t.logf("while VRRP is blocked: EC2 gives the identity to %s; the floating address is configured on %v", owner, holders)
 	if err != nil {
 		return err
 	}
@@ -409,7 +424,7 @@ func checkSplitBrain(ctx context.Context, t *Twin, p Pair) error {
 	t.logf("VRRP flows again")
 	// Both are active; the one that hears a lower priority keeps (and re-takes) the identity,
 	// the other steps back and drops the address.
-	owner, err := t.waitSettled(ctx, p)
+	owner, err = t.waitSettled(ctx, p)
 	if err != nil {
 		return fmt.Errorf("after VRRP returned: %w", err)
 	}

@@ -63,8 +63,15 @@ func FromGraph(g *mockgraph.Graph) (Topology, error) {
 		topo.Subnets = append(topo.Subnets, subnet)
 	}
 	publicIPs := map[string]netip.Addr{} // allocation id -> address
+	topo.ARNs = map[string]string{}
 	for _, eip := range g.OfType("aws:ec2/eip:Eip") {
 		publicIPs[fmt.Sprint(eip.State["allocationId"])], _ = netip.ParseAddr(fmt.Sprint(eip.State["publicIp"]))
+		topo.ARNs[fmt.Sprint(eip.State["allocationId"])] = fmt.Sprint(eip.State["arn"])
+	}
+	for _, typ := range []string{"aws:ec2/networkInterface:NetworkInterface", "aws:ec2/routeTable:RouteTable"} {
+		for _, r := range g.OfType(typ) {
+			topo.ARNs[r.ID] = fmt.Sprint(r.State["arn"])
+		}
 	}
 	topo.Pairs, err = pairsOf(topo.Instances, publicIPs)
 	return topo, err
@@ -91,6 +98,7 @@ func instanceOf(g *mockgraph.Graph, inst mockgraph.Resource, subnetNames, groupN
 	if ipKey != "" {
 		out.PrivateIP, _ = netip.ParseAddr(iface.String(ipKey))
 	}
+	var err error
 	if !out.PrivateIP.IsValid() {
 		return out, fmt.Errorf("twin: instance %s has no fixed private IP", inst.Name)
 	}
@@ -105,6 +113,9 @@ func instanceOf(g *mockgraph.Graph, inst mockgraph.Resource, subnetNames, groupN
 		out.SecurityGroups = append(out.SecurityGroups, groupNames[id])
 	}
 	out.ElasticIP = elasticIP(g, inst.ID, iface.ID)
+	if out.Policy, err = rolePolicyOf(g, inst); err != nil {
+		return out, err
+	}
 
 	userData, err := compute.FirstBootUserData(inst.String("userData"), inst.String("userDataBase64"))
 	if err != nil {

@@ -22,6 +22,8 @@ type Lab struct {
 	Expectation Expectation
 	// AWSCallDelay is how long each EC2 call of a NAT pair's takeover takes (0: the default).
 	AWSCallDelay time.Duration
+	// Takeovers is how many takeovers each pair check with figures runs (0: one).
+	Takeovers int
 }
 
 // LabFor runs program under mocks with a stack's config, builds the topology from what it
@@ -307,9 +309,10 @@ func (lab Lab) runGroup(ctx context.Context, checks []Check, group []int, result
 			return err
 		}
 		defer release()
-		ctx, cancel := context.WithTimeout(ctx, checkLimit)
+		ctx, cancel := context.WithTimeout(ctx, checkLimit+time.Duration(max(lab.Takeovers, 1))*takeoverLimit)
 		defer cancel()
-		t, err := Up(ctx, topo, Options{Log: &log, InternetClients: lab.Expectation.Clients(), AWSCallDelay: lab.AWSCallDelay})
+		t, err := Up(ctx, topo, Options{Log: &log, InternetClients: lab.Expectation.Clients(), AWSCallDelay: lab.AWSCallDelay,
+			Takeovers: lab.Takeovers})
 		if err != nil {
 			return err
 		}

@@ -22,6 +22,7 @@ import (
 // (floating address, Elastic IP, private default routes) to each other. It is read from the
 // members' user data, the settings file their scripts read.
 type Pair struct {
+	Name         string    // the pair's, its metrics' dimension
 	Members      [2]string // instance names
 	Region       string
 	FloatingIP   netip.Addr
@@ -79,7 +80,7 @@ func pairsOf(instances []Instance, publicIPs map[string]netip.Addr) ([]Pair, err
 				return nil, fmt.Errorf("twin: member %s: floating address: %w", inst.Name, err)
 			}
 			index[s["NAT_ALLOCATION_ID"]] = len(pairs)
-			pairs = append(pairs, Pair{Members: [2]string{inst.Name}, Region: s["NAT_REGION"], FloatingIP: floating,
+			pairs = append(pairs, Pair{Name: s["NAT_PAIR_NAME"], Members: [2]string{inst.Name}, Region: s["NAT_REGION"], FloatingIP: floating,
 				AllocationID: s["NAT_ALLOCATION_ID"], ElasticIP: publicIPs[s["NAT_ALLOCATION_ID"]]})
 			continue
 		}
@@ -116,21 +117,6 @@ type runningMember struct {
 	api    net.Listener
 	dir    string
 	log    *os.File
-}
-
-// initPairs records EC2's state at creation: floating addresses unassigned, floating Elastic
-// IPs unassociated, default routes where the program pointed them.
-func (t *Twin) initPairs() {
-	t.ec2 = ec2State{secondary: map[netip.Addr]string{}, associations: map[string]association{}, routeTargets: map[string]string{},
-		inFlight: map[string]int{}}
-	t.members = map[string]*runningMember{}
-	for _, s := range t.topo.Subnets {
-		for _, r := range s.Routes {
-			if r.Destination.Bits() == 0 && r.ENI != "" && t.pairOf(r.ENI) != nil && s.RouteTableID != "" {
-				t.ec2.routeTargets[s.RouteTableID] = r.ENI
-			}
-		}
-	}
 }
 
 // StartPairs boots every member of every pair not running yet, then waits until each pair's
@@ -176,7 +162,7 @@ func (t *Twin) StartMember(ctx context.Context, name string) error {
 		return err
 	}
 	m := &runningMember{dir: dir}
-	files := map[string][]byte{"/usr/local/bin/aws": awsStandIn}
+	files := map[string][]byte{"/usr/local/bin/aws": awsStandIn, "/usr/local/bin/logger": loggerStandIn}
 	for path, content := range t.topo.Instances[k].PairFiles {
 		files[path] = []byte(content)
 	}
@@ -284,13 +270,13 @@ func (t *Twin) ReviveMember(ctx context.Context, name string) error {
 	}
 	t.ec2.mu.Lock()
 	var errs []error
-	for table, target := range t.ec2.routeTargets {
+	for table, target := range t.ec2.landed.routeTargets {
 		if target == name {
 			errs = append(errs, t.pointDefaultRoutes(ctx, table, k))
 		}
 	}
-	if p := t.pairOf(name); p != nil && t.ec2.secondary[p.FloatingIP] == name {
-		errs = append(errs, t.deliverFloating(ctx, p, k))
+	if p := t.pairOf(name); p != nil && t.ec2.landed.secondary[p.FloatingIP] == name {
+		errs = append(errs, t.deliverFloating(ctx, p.FloatingIP, k))
 	}
 	t.ec2.mu.Unlock()
 	if err := errors.Join(errs...); err != nil {
@@ -299,18 +285,19 @@ func (t *Twin) ReviveMember(ctx context.Context, name string) error {
 	return t.StartMember(ctx, name)
 }
 
-// Owner is who holds a pair's identity in EC2. It is whole when the floating address, the
-// Elastic IP's association (made by that member's own call, its takeover's last) and every
-// default route the pair serves name the same member, and no call of the pair's members is being
-// answered (the takeover's calls are done).
+// Owner is who holds a pair's identity in the network. It is whole when the floating address,
+// the Elastic IP's association and every default route the pair serves name the same member,
+// every change reached the network and no change of the pair's members is being answered (the
+// takeover's calls are done).
 func (t *Twin) Owner(p Pair) (string, bool) {
 	t.ec2.mu.Lock()
 	defer t.ec2.mu.Unlock()
-	owner := t.ec2.secondary[p.FloatingIP]
-	if owner == "" || t.ec2.associations[p.AllocationID] != (association{p.FloatingIP, owner, true}) || t.ec2.inFlight[p.AllocationID] > 0 {
+	landed := t.ec2.landed
+	owner := landed.secondary[p.FloatingIP]
+	if owner == "" || landed.associations[p.AllocationID] != (association{p.FloatingIP, owner}) || !t.settled(p) {
 		return owner, false
 	}
-	for _, target := range t.ec2.routeTargets {
+	for _, target := range landed.routeTargets {
 		if (target == p.Members[0] || target == p.Members[1]) && target != owner {
 			return owner, false
 		}

@@ -12,6 +12,9 @@ type Topology struct {
 	Instances      []Instance
 	SecurityGroups map[string]SecurityGroup // by resource name
 	Pairs          []Pair                   // NAT pairs (natHighAvailability), see pair.go
+	// ARNs are the ARNs of what the members' calls act on (interfaces and route tables by id,
+	// Elastic IPs by allocation id), as the program's policies name them.
+	ARNs map[string]string
 }
 
 // Subnet is a subnet and the routes of the route table associated with it. AWS's implicit
@@ -48,6 +51,8 @@ type Instance struct {
 	ENI string
 	// PairFiles are the files a NAT pair member's user data writes, by path; nil for others.
 	PairFiles map[string]string
+	// Policy is what its instance profile's role allows (iam.go); nil: no role, nothing allowed.
+	Policy *IAMPolicy
 }
 
 // BootCommand is a boot script and the arguments it is started with.

@@ -42,10 +42,17 @@ type Options struct {
 	// InternetClients are extra addresses of the internet host, to probe from (e.g. one inside
 	// and one outside sshAllowedCidrs).
 	InternetClients []netip.Addr
-	// AWSCallDelay is how long each call to the EC2 stand-in of NAT pairs takes; 0 means
+	// AWSCallDelay is how long each call to the AWS stand-in of NAT pairs takes; 0 means
 	// DefaultAWSCallDelay.
 	AWSCallDelay time.Duration
+	// AWSEffectDelay is how long after an EC2 call returns its effect reaches the network;
+	// AWSDescribeLag how old the state a describe call shows is (ec2model.go). 0: the defaults.
+	AWSEffectDelay, AWSDescribeLag time.Duration
+	// Takeovers is how many takeovers each NAT pair check with figures runs (0: one).
+	Takeovers int
 }
+
+func (o Options) takeovers() int { return max(o.Takeovers, 1) }
 
 func (o Options) awsCallDelay() time.Duration {
 	if o.AWSCallDelay > 0 {
@@ -64,7 +71,7 @@ type Twin struct {
 	listeners []net.Listener
 	closed    bool
 
-	// NAT pairs: EC2's view of who holds each identity, and the running members (pair.go).
+	// NAT pairs: the AWS stand-in's EC2 (ec2model.go), and the running members (pair.go).
 	ec2     ec2State
 	members map[string]*runningMember
 }
@@ -85,7 +92,8 @@ func Up(ctx context.Context, topo Topology, opts Options) (*Twin, error) {
 		opts.Log = io.Discard
 	}
 	t := &Twin{topo: topo, opts: opts, prefix: fmt.Sprintf("%s%d-%d-", BasePrefix, os.Getpid(), twinCount.Add(1))}
-	t.initPairs()
+	t.initEC2()
+	t.members = map[string]*runningMember{}
 	if err := t.build(ctx); err != nil {
 		return nil, errors.Join(err, t.Close())
 	}
@@ -331,7 +339,7 @@ func (t *Twin) elasticIPs() map[netip.Addr]netip.Addr {
 	}
 	// A pair's floating Elastic IP is translated only where a member associated it.
 	for _, p := range t.topo.Pairs {
-		if a, ok := t.ec2.associations[p.AllocationID]; ok {
+		if a, ok := t.ec2.landed.associations[p.AllocationID]; ok {
 			out[a.private] = p.ElasticIP
 		}
 	}

@@ -6,6 +6,7 @@
 //
 //	sudo go run ./cmd/labtwin -stack dev
 //	sudo go run ./cmd/labtwin -stack prod -set nat-instance:natHighAvailability=true
+//	sudo go run ./cmd/labtwin -stack prod -takeovers 10   # pair figures over 10 takeovers per EC2 fault
 //	sudo go run ./cmd/labtwin -bench    # capacity figures: NAT against plain routing
 package main
 
@@ -41,12 +42,17 @@ func main() {
 		return nil
 	})
 	awsDelay := flag.Duration("aws-delay", twin.DefaultAWSCallDelay, "how long each EC2 call of a NAT pair's takeover takes")
+	takeovers := flag.Int("takeovers", 1, "how many takeovers each NAT pair check with figures runs (throttled EC2, unreachable EC2)")
 	bench := flag.Bool("bench", false, "measure the NAT's capacity against plain routing instead of running the checks")
 	flag.Parse()
-	os.Exit(run(*stack, *dir, overrides, *timeout, *awsDelay, *bench))
+	if *takeovers < 1 {
+		fmt.Fprintf(os.Stderr, "labtwin: -takeovers %d: want at least 1\n", *takeovers)
+		os.Exit(2)
+	}
+	os.Exit(run(*stack, *dir, overrides, *timeout, *awsDelay, *takeovers, *bench))
 }
 
-func run(stack, dir string, overrides map[string]string, timeout, awsDelay time.Duration, bench bool) int {
+func run(stack, dir string, overrides map[string]string, timeout, awsDelay time.Duration, takeovers int, bench bool) int {
 	if err := twin.Available(); err != nil {
 		fmt.Fprintf(os.Stderr, "labtwin: %v\n", err)
 		return 2
@@ -85,7 +91,7 @@ func run(stack, dir string, overrides map[string]string, timeout, awsDelay time.
 	}
 	fmt.Printf("stack %s: VPC %s, %d subnet(s), %d instance(s); checks on fresh twins (read-only ones together, pair checks one pair each)\n\n",
 		stack, l.Topology.VPC, len(l.Topology.Subnets), len(l.Topology.Instances))
-	l.AWSCallDelay = awsDelay
+	l.AWSCallDelay, l.Takeovers = awsDelay, takeovers
 	results := twin.RunChecks(ctx, l, twin.LabChecks(l.Topology))
 	failed := twin.PrintResults(os.Stdout, results)
 	if figures := twin.Figures(results); len(figures) > 0 {
