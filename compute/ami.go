@@ -7,8 +7,6 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ssm"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-
-	"nat-instance/settings"
 )
 
 // Architecture tells which CPU an instance type has: Graviton families carry a "g" after
@@ -30,7 +28,7 @@ func AmazonLinuxParameter(arch string) string {
 	return "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-" + arch
 }
 
-// withImage returns the settings with an image: the one given, or the current Amazon Linux 2023
+// withImage returns s with an image: the one given, or the current Amazon Linux 2023
 // for the instance type's architecture.
 func (s InstanceSettings) withImage(ctx *pulumi.Context) (InstanceSettings, error) {
 	if s.AmiID != nil {
@@ -60,23 +58,44 @@ type Image struct {
 	Pinned bool
 }
 
-// ResolveImage returns the pinned image after checking that it exists in the region with
-// instanceType's architecture, or else the current Amazon Linux 2023 image. key names the
-// config key that pins it, for messages.
-func ResolveImage(ctx *pulumi.Context, key, pinned, instanceType string) (Image, error) {
+// ImageError says that an image is not one the region has with the architecture an instance
+// type needs: it does not exist there, or it is built for another CPU.
+type ImageError struct {
+	ID           string
+	InstanceType string
+	Architecture string // what InstanceType needs
+	Err          error  // what the lookup said
+}
+
+func (e *ImageError) Error() string {
+	return fmt.Sprintf("compute: image %s is not an %s image of this region (%s is %s): %v",
+		e.ID, e.Architecture, e.InstanceType, e.Architecture, e.Err)
+}
+
+func (e *ImageError) Unwrap() error { return e.Err }
+
+// CheckImage asks AWS whether id is an image of the region that instanceType can boot, and
+// returns an *ImageError when it is not.
+func CheckImage(ctx *pulumi.Context, id, instanceType string) error {
+	arch := Architecture(instanceType)
+	if _, err := ec2.LookupAmi(ctx, &ec2.LookupAmiArgs{Filters: []ec2.GetAmiFilter{
+		{Name: "image-id", Values: []string{id}},
+		{Name: "architecture", Values: []string{arch}},
+	}}); err != nil {
+		return &ImageError{ID: id, InstanceType: instanceType, Architecture: arch, Err: err}
+	}
+	return nil
+}
+
+// ResolveImage returns the pinned image after checking it (an *ImageError when it does not
+// suit instanceType), or else the current Amazon Linux 2023 image.
+func ResolveImage(ctx *pulumi.Context, pinned, instanceType string) (Image, error) {
 	if pinned == "" {
 		id, err := LookupAmazonLinux(ctx, instanceType)
 		return Image{ID: id}, err
 	}
-	arch := Architecture(instanceType)
-	if _, err := ec2.LookupAmi(ctx, &ec2.LookupAmiArgs{
-		Filters: []ec2.GetAmiFilter{
-			{Name: "image-id", Values: []string{pinned}},
-			{Name: "architecture", Values: []string{arch}},
-		},
-	}); err != nil {
-		return Image{}, settings.Problems{{Key: key, Value: pinned,
-			Want: fmt.Sprintf("must be an %s image of this region (%s is %s): %v", arch, instanceType, arch, err)}}
+	if err := CheckImage(ctx, pinned, instanceType); err != nil {
+		return Image{}, err
 	}
 	return Image{ID: pinned, Pinned: true}, nil
 }
@@ -89,38 +108,4 @@ func (img Image) Options() []pulumi.ResourceOption {
 		return nil
 	}
 	return []pulumi.ResourceOption{pulumi.IgnoreChanges([]string{"ami"})}
-}
-
-// RunningImage returns the image the instances run, after checking that it suits
-// instanceType. An image that is not pinned is kept from the instances' creation, so a new
-// instance type of another architecture would meet an image it cannot boot: AWS would stop the
-// instance and refuse the type. The check fails the preview instead, naming the key to set.
-// amis are the instances' images as the state records them (the first is returned).
-func (img Image) RunningImage(ctx *pulumi.Context, key, instanceType string, amis []pulumi.StringOutput) pulumi.StringOutput {
-	if len(amis) == 0 {
-		return pulumi.String(img.ID).ToStringOutput()
-	}
-	all := make([]any, len(amis))
-	for i, ami := range amis {
-		all[i] = ami
-	}
-	return pulumi.All(all...).ApplyT(func(ids []any) (string, error) {
-		arch := Architecture(instanceType)
-		for _, v := range ids {
-			id, _ := v.(string)
-			if id == img.ID {
-				continue // the image just resolved for this type
-			}
-			if _, err := ec2.LookupAmi(ctx, &ec2.LookupAmiArgs{Filters: []ec2.GetAmiFilter{
-				{Name: "image-id", Values: []string{id}},
-				{Name: "architecture", Values: []string{arch}},
-			}}); err != nil {
-				return "", fmt.Errorf("%s:%s is unset, so the instances keep their image %s, which is not %s as %s needs: "+
-					"pin an %s image first (pulumi config set %s <ami-id>, see docs/updating.md): %w",
-					settings.Namespace, key, id, arch, instanceType, arch, key, err)
-			}
-		}
-		id, _ := ids[0].(string)
-		return id, nil
-	}).(pulumi.StringOutput)
 }

@@ -28,11 +28,11 @@ func Program(ctx *pulumi.Context) error {
 	if err != nil {
 		return err
 	}
-	natImage, err := compute.ResolveImage(ctx, settings.KeyNatAmiID, s.NatAmiID, s.NatInstanceType)
+	natImage, err := resolveImage(ctx, settings.KeyNatAmiID, s.NatAmiID, s.NatInstanceType)
 	if err != nil {
 		return err
 	}
-	privateImage, err := compute.ResolveImage(ctx, settings.KeyPrivateAmiID, s.PrivateAmiID, s.PrivateInstanceType)
+	privateImage, err := resolveImage(ctx, settings.KeyPrivateAmiID, s.PrivateAmiID, s.PrivateInstanceType)
 	if err != nil {
 		return err
 	}
@@ -188,7 +188,7 @@ func Program(ctx *pulumi.Context) error {
 		exportNatPairs(ctx, region.Name, pairs)
 	}
 	// The images the instances run: the value to pin (docs/updating.md).
-	ctx.Export(settings.KeyNatAmiID, natImage.RunningImage(ctx, settings.KeyNatAmiID, s.NatInstanceType, natAmis))
-	ctx.Export(settings.KeyPrivateAmiID, privateImage.RunningImage(ctx, settings.KeyPrivateAmiID, s.PrivateInstanceType, private.Amis))
+	ctx.Export(settings.KeyNatAmiID, runningImage(ctx, settings.KeyNatAmiID, natImage, s.NatInstanceType, natAmis))
+	ctx.Export(settings.KeyPrivateAmiID, runningImage(ctx, settings.KeyPrivateAmiID, privateImage, s.PrivateInstanceType, private.Amis))
 	return nil
 }

@@ -6,8 +6,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 )
 
 // Config keys of alarm notifications and the dashboard, as declared in Pulumi.yaml.
@@ -19,15 +17,15 @@ const (
 )
 
 // readAlarms reads the keys of notifications and the dashboard into raw.
-func readAlarms(cfg *config.Config, raw *Raw, p *Problems) {
+func readAlarms(get lookup, raw *Raw, p *Problems) {
 	for key, dst := range map[string]*string{
 		KeyAlarmEmail: &raw.AlarmEmail, KeyAlarmTopicArn: &raw.AlarmTopicArn, KeyAlarmTopicKmsKeyID: &raw.AlarmTopicKmsKeyID,
 	} {
-		if v, err := cfg.Try(key); err == nil {
+		if v, ok := get(key); ok {
 			*dst = strings.TrimSpace(v)
 		}
 	}
-	if v, err := cfg.Try(KeyDashboard); err == nil {
+	if v, ok := get(KeyDashboard); ok {
 		on, err := strconv.ParseBool(strings.TrimSpace(v))
 		if err != nil {
 			p.add(KeyDashboard, v, "must be true (a CloudWatch dashboard of the stack's NATs) or false (none)")

@@ -3,8 +3,6 @@ package settings
 import (
 	"regexp"
 	"strings"
-
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 )
 
 // KeyIamPermissionsBoundary is the permissions boundary every IAM role of the stack carries, as
@@ -16,8 +14,8 @@ const KeyIamPermissionsBoundary = "iamPermissionsBoundary"
 var policyArnPattern = regexp.MustCompile(`^arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:policy/([\x21-\x7e]+/)?[\w+=,.@-]{1,128}$`)
 
 // readBoundary reads the boundary key into raw.
-func readBoundary(cfg *config.Config, raw *Raw) {
-	if v, err := cfg.Try(KeyIamPermissionsBoundary); err == nil {
+func readBoundary(get lookup, raw *Raw) {
+	if v, ok := get(KeyIamPermissionsBoundary); ok {
 		raw.IamPermissionsBoundary = strings.TrimSpace(v)
 	}
 }

@@ -5,8 +5,6 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
-
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 )
 
 // Config keys of NAT pairs, as declared in Pulumi.yaml.
@@ -16,8 +14,8 @@ const (
 )
 
 // readNatPair reads the NAT pair keys into raw.
-func readNatPair(cfg *config.Config, raw *Raw, p *Problems) {
-	if v, err := cfg.Try(KeyNatHighAvailability); err == nil {
+func readNatPair(get lookup, raw *Raw, p *Problems) {
+	if v, ok := get(KeyNatHighAvailability); ok {
 		on, err := strconv.ParseBool(strings.TrimSpace(v))
 		if err != nil {
 			p.add(KeyNatHighAvailability, v, "must be true (a pair of member instances per NAT) or false (one NAT instance)")
