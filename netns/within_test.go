@@ -38,7 +38,7 @@ func TestWithinOpensSocketsInTheNamespace(t *testing.T) {
 	}
 	defer l.Close()
 	if after, _ := os.Readlink("/proc/thread-self/ns/net"); after != before {
-		t.Errorf("the thread stayed in %s after Within returned (%s, was %s)", after, ns, before)
+		t.Errorf("after Within(%s) returned, the thread is in %s, was in %s", ns, after, before)
 	}
 
 	accepted := make(chan error, 1)
