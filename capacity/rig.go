@@ -30,9 +30,9 @@ type Rig struct {
 	mode   RigMode
 }
 
-// natInterface is the NAT's one network interface, named as on Amazon Linux 2023 on Nitro (the
-// boot script finds it by the default route).
-const natInterface = "ens5"
+// instanceInterface is the one network interface of the private host and of the NAT, named as
+// on Amazon Linux 2023 on Nitro (the boot script finds it by the default route).
+const instanceInterface = "ens5"
 
 // available tells why this machine cannot build a rig, or nil when it can: root and the
 // commands the rig's namespaces and the boot script need.
@@ -101,18 +101,18 @@ func (r *Rig) build(ctx context.Context) error {
 		}
 	}
 	fabric := r.fabric()
-	for _, link := range [][3]string{{"c0", natInterface, r.client()}, {"n0", natInterface, r.nat()}, {"s0", "net0", r.server()}} {
+	for _, link := range [][3]string{{"c0", instanceInterface, r.client()}, {"n0", instanceInterface, r.nat()}, {"s0", "net0", r.server()}} {
 		if _, err := netns.Run(ctx, "ip", "link", "add", link[0], "netns", fabric, "type", "veth", "peer", "name", link[1], "netns", link[2]); err != nil {
 			return err
 		}
 	}
 	steps := map[string][]string{
 		r.client(): {
-			"link set lo up", "addr add " + rigClient.String() + "/24 dev " + natInterface, "link set " + natInterface + " up",
+			"link set lo up", "addr add " + rigClient.String() + "/24 dev " + instanceInterface, "link set " + instanceInterface + " up",
 			"route add default via " + rigClientGW.String(),
 		},
 		r.nat(): {
-			"link set lo up", "addr add " + rigNAT.String() + "/24 dev " + natInterface, "link set " + natInterface + " up",
+			"link set lo up", "addr add " + rigNAT.String() + "/24 dev " + instanceInterface, "link set " + instanceInterface + " up",
 			"route add default via " + rigNATGW.String(),
 		},
 		r.server(): {
@@ -148,7 +148,7 @@ func (r *Rig) build(ctx context.Context) error {
 	}
 	switch r.mode {
 	case PlainRouting:
-		return netns.Sysctl(ctx, r.nat(), "net.ipv4.ip_forward=1", "net.ipv4.conf.all.send_redirects=0", "net.ipv4.conf."+natInterface+".send_redirects=0")
+		return netns.Sysctl(ctx, r.nat(), "net.ipv4.ip_forward=1", "net.ipv4.conf.all.send_redirects=0", "net.ipv4.conf."+instanceInterface+".send_redirects=0")
 	case NATBootScript, NATFastPath:
 		if out, err := netns.RunBoot(ctx, r.nat(), &r.boot); err != nil {
 			return fmt.Errorf("rig NAT boot script: %w: %s", err, out)
@@ -168,7 +168,7 @@ func (r *Rig) build(ctx context.Context) error {
 // their conntrack entries stay, marked [OFFLOAD].
 const FastPathRuleset = `table ip nat_instance_fastpath {
 	flowtable established_flows {
-		hook ingress priority filter; devices = { ` + natInterface + ` };
+		hook ingress priority filter; devices = { ` + instanceInterface + ` };
 	}
 	chain forward_offload {
 		type filter hook forward priority filter - 1; policy accept;
