@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"nat-instance/compute"
@@ -355,29 +354,6 @@ func (t *Twin) stopMembers() {
 		_ = killProcessesIn(context.Background(), t.Namespace(name))
 		m.stop()
 	}
-}
-
-// killProcessesIn kills every process of a namespace, again until none is left (a notify script
-// may start while the first ones die), at most 20 s.
-func killProcessesIn(ctx context.Context, ns string) error {
-	var last []string
-	err := pollEvery(ctx, 20*time.Second, processPoll, func() bool {
-		out, err := run(ctx, "ip", "netns", "pids", ns)
-		if err != nil {
-			return true // no namespace, no processes
-		}
-		last = strings.Fields(out)
-		for _, field := range last {
-			if pid, err := strconv.Atoi(field); err == nil {
-				_ = syscall.Kill(pid, syscall.SIGKILL)
-			}
-		}
-		return len(last) == 0
-	})
-	if err != nil {
-		return fmt.Errorf("twin: processes %v of %s would not die", last, ns)
-	}
-	return nil
 }
 
 // processesNamed lists the pids of a member's processes whose command is name.

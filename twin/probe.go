@@ -215,14 +215,6 @@ func (t *Twin) RunBoot(ctx context.Context, instance string) (string, error) {
 	return out, err
 }
 
-// privateEtc runs a script ($0, with its arguments) in a private mount namespace with an overlay
-// on /etc (upper layer in a tmpfs next to the script): what it persists (sysctl.d, modprobe.d,
-// modules-load.d) stays away from this machine.
-const privateEtc = `layer=$(dirname "$0")/etc &&
-	mkdir "$layer" && mount -t tmpfs tmpfs "$layer" && mkdir "$layer/upper" "$layer/work" &&
-	mount -t overlay overlay -o "lowerdir=/etc,upperdir=$layer/upper,workdir=$layer/work" /etc &&
-	exec bash "$0" "$@"`
-
 // Reboot gives an instance a fresh kernel state: its namespace is deleted and made again, with
 // its link, address and routes, but nothing the boot script did.
 func (t *Twin) Reboot(ctx context.Context, instance string) error {

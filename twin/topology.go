@@ -55,12 +55,6 @@ type Instance struct {
 	Policy *IAMPolicy
 }
 
-// BootCommand is a boot script and the arguments it is started with.
-type BootCommand struct {
-	Script []byte
-	Args   []string
-}
-
 // SecurityGroup holds stateful rules, as AWS evaluates them at an ENI's edge.
 type SecurityGroup struct {
 	Ingress []Rule

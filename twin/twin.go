@@ -11,8 +11,9 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
+
+	"nat-instance/netns"
 )
 
 // Links between the fabric's namespaces use link-local addresses, which no VPC and no internet
@@ -76,12 +77,6 @@ type Twin struct {
 	members map[string]*runningMember
 }
 
-var (
-	twinCount  atomic.Int64
-	sweepOnce  sync.Once
-	sweepError error
-)
-
 // Up builds the topology in fresh namespaces. On failure everything built so far is removed.
 // The first Up of a process also removes what crashed runs left behind.
 func Up(ctx context.Context, topo Topology, opts Options) (*Twin, error) {
@@ -91,7 +86,7 @@ func Up(ctx context.Context, topo Topology, opts Options) (*Twin, error) {
 	if opts.Log == nil {
 		opts.Log = io.Discard
 	}
-	t := &Twin{topo: topo, opts: opts, prefix: fmt.Sprintf("%s%d-%d-", BasePrefix, os.Getpid(), twinCount.Add(1))}
+	t := &Twin{topo: topo, opts: opts, prefix: netns.NewPrefix()}
 	t.initEC2()
 	t.members = map[string]*runningMember{}
 	if err := t.build(ctx); err != nil {

@@ -2,24 +2,19 @@ package twin
 
 import (
 	"context"
-	"os"
 	"slices"
 	"testing"
 
 	"nat-instance/lab"
 	"nat-instance/mockgraph"
+	"nat-instance/netns/nstest"
 )
 
 // requireNamespaces skips where the machine cannot make network namespaces, except in CI, which
 // runs as root and must run these tests.
 func requireNamespaces(t *testing.T) {
 	t.Helper()
-	if err := Available(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI must run the network twin: %v", err)
-		}
-		t.Skipf("network twin not run: %v", err)
-	}
+	nstest.Require(t, "network twin", Available())
 }
 
 // runLab builds the twin of a stack config from the program and runs every lab check on it.

@@ -21,14 +21,16 @@ import (
 	"syscall"
 	"time"
 
+	"nat-instance/capacity"
 	"nat-instance/lab"
 	"nat-instance/mockgraph"
+	"nat-instance/netns"
 	"nat-instance/twin"
 )
 
 func main() {
 	// A child load generator of -bench does its work and exits here.
-	twin.RunLoadChild()
+	capacity.RunLoadChild()
 	stack := flag.String("stack", "dev", "stack whose Pulumi.<stack>.yaml gives the config")
 	dir := flag.String("dir", ".", "project directory (holds Pulumi.yaml)")
 	timeout := flag.Duration("timeout", 10*time.Minute, "give up after this long (twins wait for their share of the machine: see docs/testing.md)")
@@ -63,11 +65,11 @@ func run(stack, dir string, overrides map[string]string, timeout, awsDelay time.
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	defer func() {
-		if removed, err := twin.RemoveOwn(context.Background()); err != nil || len(removed) > 0 {
+		if removed, err := netns.RemoveOwn(context.Background()); err != nil || len(removed) > 0 {
 			fmt.Fprintf(os.Stderr, "labtwin: swept %d namespace(s) left by an interrupted check: %v\n", len(removed), err)
 		}
 	}()
-	if removed, err := twin.RemoveLeftovers(ctx); err != nil {
+	if removed, err := netns.RemoveLeftovers(ctx); err != nil {
 		fmt.Fprintf(os.Stderr, "labtwin: removing leftovers of earlier runs: %v\n", err)
 		return 2
 	} else if len(removed) > 0 {
@@ -115,18 +117,12 @@ func run(stack, dir string, overrides map[string]string, timeout, awsDelay time.
 
 // runBench measures the capacity of the stack's first NAT instance, running its boot script.
 func runBench(ctx context.Context, l twin.Lab) int {
-	var boot *twin.BootCommand
-	for _, inst := range l.Topology.Instances {
-		if inst.Boot != nil {
-			boot = inst.Boot
-			break
-		}
-	}
-	if boot == nil {
+	boot, err := l.Topology.NATBoot()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "labtwin: the stack has no NAT instance to measure")
 		return 2
 	}
-	if err := twin.RunBench(ctx, *boot, twin.DefaultBench, os.Stdout); err != nil {
+	if err := capacity.RunBench(ctx, boot, capacity.DefaultBench, os.Stdout); err != nil {
 		fmt.Fprintf(os.Stderr, "labtwin: bench: %v\n", err)
 		return 1
 	}

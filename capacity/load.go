@@ -1,4 +1,4 @@
-package twin
+package capacity
 
 import (
 	"context"
@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"nat-instance/netns"
 )
 
 // Every load generator below is bounded in count and in time, stops by itself, and talks only
@@ -47,7 +49,7 @@ type HoldResult struct {
 func (r *Rig) HoldTCP(ctx context.Context, n int) (HoldResult, error) {
 	res := HoldResult{Requested: n}
 	// Connections wait in the accept queues: let each hold all of them.
-	if err := sysctlIn(ctx, r.server(), fmt.Sprintf("net.core.somaxconn=%d", acceptQueue)); err != nil {
+	if err := netns.Sysctl(ctx, r.server(), fmt.Sprintf("net.core.somaxconn=%d", acceptQueue)); err != nil {
 		return res, err
 	}
 	stop, err := r.listenWithoutAccept()
@@ -87,7 +89,7 @@ func (r *Rig) listenWithoutAccept() (stop func(), err error) {
 		}
 	}
 	for _, dest := range rigDestinations() {
-		err := inNamespace(r.server(), func() error {
+		err := netns.Within(r.server(), func() error {
 			fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 			if err != nil {
 				return err
@@ -111,7 +113,7 @@ func (r *Rig) listenWithoutAccept() (stop func(), err error) {
 // serverConnections counts the internet hosts' established TCP connections, and those whose
 // peer is the NAT's address (translated), with ss.
 func (r *Rig) serverConnections(ctx context.Context) (established, translated int, err error) {
-	out, err := execIn(ctx, r.server(), "ss", "-Htn", "state", "established")
+	out, err := netns.Exec(ctx, r.server(), "ss", "-Htn", "state", "established")
 	if err != nil {
 		return 0, 0, err
 	}
@@ -179,7 +181,7 @@ type UDPResult struct {
 func (r *Rig) ShortUDPFlows(ctx context.Context, n int) (UDPResult, error) {
 	res := UDPResult{Flows: n}
 	var pc net.PacketConn
-	err := inNamespace(r.server(), func() (err error) {
+	err := netns.Within(r.server(), func() (err error) {
 		pc, err = net.ListenPacket("udp4", netip.AddrPortFrom(RigServers[0], 53).String())
 		return err
 	})
@@ -229,10 +231,10 @@ func (r *Rig) ShortUDPFlows(ctx context.Context, n int) (UDPResult, error) {
 // Throughput runs iperf3 for d from the private host to the first internet host (one TCP
 // stream) and returns what the receiver got, in bits per second.
 func (r *Rig) Throughput(ctx context.Context, d time.Duration) (float64, error) {
-	ctx, cancel := context.WithTimeout(ctx, d+commandTimeout)
+	ctx, cancel := context.WithTimeout(ctx, d+netns.CommandTimeout)
 	defer cancel()
 	server := exec.CommandContext(ctx, "ip", "netns", "exec", r.server(), "iperf3", "-s", "-1", "--forceflush", "-B", RigServers[0].String())
-	server.SysProcAttr = diesWithUs()
+	server.SysProcAttr = netns.DiesWithParent()
 	stdout, err := server.StdoutPipe()
 	if err != nil {
 		return 0, err
@@ -242,13 +244,13 @@ func (r *Rig) Throughput(ctx context.Context, d time.Duration) (float64, error) 
 	}
 	defer func() { _ = server.Process.Kill(); _ = server.Wait() }()
 	select {
-	case <-closeOnLine(stdout, "listening"):
+	case <-netns.WhenLineContains(stdout, "listening"):
 	case <-ctx.Done():
 		return 0, errors.New("iperf3 server did not start")
 	}
 	cmd := exec.CommandContext(ctx, "ip", "netns", "exec", r.client(), "iperf3", "-J",
 		"-c", RigServers[0].String(), "-t", fmt.Sprint(int(d.Seconds())))
-	cmd.SysProcAttr = diesWithUs()
+	cmd.SysProcAttr = netns.DiesWithParent()
 	out, err := cmd.Output()
 	if err != nil {
 		return 0, fmt.Errorf("iperf3 client: %w: %s", err, out)
@@ -287,7 +289,7 @@ func (r *Rig) serveTCP(handle func(net.Conn)) (stop func(), err error) {
 	}
 	for _, dest := range rigDestinations() {
 		var l net.Listener
-		err := inNamespace(r.server(), func() (err error) {
+		err := netns.Within(r.server(), func() (err error) {
 			lc := net.ListenConfig{}
 			l, err = lc.Listen(context.Background(), "tcp4", dest.String())
 			return err
@@ -315,7 +317,7 @@ func inWorkers(ns string, fn func(worker int) error) error {
 	errs := make([]error, loadWorkers)
 	var wg sync.WaitGroup
 	for w := range loadWorkers {
-		wg.Go(func() { errs[w] = inNamespace(ns, func() error { return fn(w) }) })
+		wg.Go(func() { errs[w] = netns.Within(ns, func() error { return fn(w) }) })
 	}
 	wg.Wait()
 	return errors.Join(errs...)

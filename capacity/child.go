@@ -1,4 +1,4 @@
-package twin
+package capacity
 
 import (
 	"bufio"
@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"nat-instance/netns"
 )
 
 // Holding tens of thousands of connections needs more open files than one process may have
@@ -102,7 +104,7 @@ func startHolders(ctx context.Context, ns string, n int, dests []netip.AddrPort)
 		rotated := slices.Concat(destList[k:], destList[:k])
 		cmd := exec.CommandContext(ctx, self)
 		cmd.Env = append(os.Environ(), childEnv+"="+ns, childDestsEnv+"="+strings.Join(rotated, ","), childCountEnv+"="+strconv.Itoa(share))
-		cmd.SysProcAttr = diesWithUs()
+		cmd.SysProcAttr = netns.DiesWithParent()
 		cmd.Stderr = os.Stderr
 		stdin, err := cmd.StdinPipe()
 		if err != nil {

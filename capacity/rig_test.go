@@ -1,9 +1,8 @@
-package twin
+package capacity
 
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"math"
 	"os"
 	"strconv"
@@ -14,30 +13,35 @@ import (
 	"nat-instance/compute"
 	"nat-instance/lab"
 	"nat-instance/mockgraph"
+	"nat-instance/netns"
+	"nat-instance/netns/nstest"
+	"nat-instance/twin"
 )
 
-// devLab is the dev stack's lab, from the program and Pulumi.dev.yaml.
-func devLab(t testing.TB) Lab {
+// labNATBoot is the dev stack's NAT boot command, as its user data installs it: the program
+// run under mocks with Pulumi.dev.yaml, its graph read by the twin's reader (no twin is built).
+func labNATBoot(t testing.TB) netns.BootCommand {
 	t.Helper()
 	cfg, err := mockgraph.StackConfig("..", "dev")
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := LabFor(lab.Program, "dev", cfg)
+	l, err := twin.LabFor(lab.Program, "dev", cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return l
+	boot, err := l.Topology.NATBoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return boot
 }
 
-// labNATBoot is the dev stack's NAT boot command, as its user data installs it.
-func labNATBoot(t testing.TB) BootCommand {
+// requireRig skips where this machine cannot build a rig, except in CI, which runs as root and
+// must run these tests.
+func requireRig(t *testing.T) {
 	t.Helper()
-	nats := devLab(t).Topology.nats()
-	if len(nats) == 0 {
-		t.Fatal("the dev stack has no NAT instance")
-	}
-	return *nats[0].Boot
+	nstest.Require(t, "capacity rig", available())
 }
 
 func newRig(t testing.TB, mode RigMode) *Rig {
@@ -66,27 +70,10 @@ func hostSetting(t *testing.T, key string) string {
 	return strings.TrimSpace(string(b))
 }
 
-// TestMain lets the test binary serve as a child load generator (see RunLoadChild), and runs
-// parallelTests tests at a time unless -test.parallel is given.
+// TestMain lets the test binary serve as a child load generator (see RunLoadChild).
 func TestMain(m *testing.M) {
 	RunLoadChild()
-	flag.Parse()
-	runParallelTests()
 	os.Exit(m.Run())
-}
-
-// parallelTests: the twin's tests mostly wait (VRRP's master-down interval, probes that must
-// time out) rather than compute, so the default, GOMAXPROCS (2 on a 2-core machine), leaves the
-// NAT pairs' half-minute twins waiting behind the short ones. All at once (14) is faster still,
-// but its start stretched a 1 s probe past its limit: one failed run in four.
-const parallelTests = 4
-
-func runParallelTests() {
-	given := false
-	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.parallel" })
-	if !given {
-		_ = flag.Set("test.parallel", strconv.Itoa(parallelTests))
-	}
 }
 
 // The boot script applies its connection-tracking timeouts where they can be set (per network
@@ -94,7 +81,7 @@ func runParallelTests() {
 // what it would size the table to on this machine's memory.
 func TestBootScriptSizesConnectionTracking(t *testing.T) {
 	t.Parallel()
-	requireNamespaces(t)
+	requireRig(t)
 	hostWide := []string{"net.netfilter.nf_conntrack_max", "net.netfilter.nf_conntrack_tcp_timeout_established"}
 	before := map[string]string{}
 	for _, key := range hostWide {
@@ -125,7 +112,7 @@ func TestBootScriptSizesConnectionTracking(t *testing.T) {
 	}
 
 	// Run it again to read what it says: the size it derives from MemTotal.
-	out, err := bootIn(ctx, r.nat(), &r.boot)
+	out, err := netns.RunBoot(ctx, r.nat(), &r.boot)
 	if err != nil {
 		t.Fatalf("second run: %v: %s", err, out)
 	}
@@ -151,10 +138,10 @@ func TestBootScriptSizesConnectionTracking(t *testing.T) {
 
 // The short capacity run CI can afford: a few thousand TCP connections held open at once
 // through the NAT running the boot script, every one established and accepted, all in the
-// NAT's table, nothing dropped. Not in parallel with the other twin tests: its burst of load
-// would eat into their 1 s probe timeouts.
+// NAT's table, nothing dropped. Not in parallel with the other tests: its burst of load would
+// disturb their measurements.
 func TestCapacityShortRun(t *testing.T) {
-	requireNamespaces(t)
+	requireRig(t)
 	r := newRig(t, NATBootScript)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -191,7 +178,7 @@ func TestCapacityShortRun(t *testing.T) {
 // (the metadata service), ethtool (the ENA counters) and aws are stand-ins that answer and record.
 func TestMetricsScriptPublishesTheNATsTable(t *testing.T) {
 	t.Parallel()
-	requireNamespaces(t)
+	requireRig(t)
 	r := newRig(t, NATBootScript)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -228,7 +215,7 @@ func TestMetricsScriptPublishesTheNATsTable(t *testing.T) {
 		if err := os.WriteFile(dir+"/ena", []byte(ena), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		out, err := execIn(ctx, r.nat(), "env", "PATH="+dir+":"+os.Getenv("PATH"), "RUNTIME_DIRECTORY="+dir+"/state",
+		out, err := netns.Exec(ctx, r.nat(), "env", "PATH="+dir+":"+os.Getenv("PATH"), "RUNTIME_DIRECTORY="+dir+"/state",
 			"bash", dir+"/nat-instance-metrics", compute.MetricsNamespace)
 		if err != nil {
 			t.Fatalf("metrics script: %v: %s", err, out)
@@ -282,7 +269,7 @@ func TestMetricsScriptPublishesTheNATsTable(t *testing.T) {
 }
 
 // Benchmarks of the NAT against plain routing on the same rig (sudo go test -run '^$' -bench
-// Capacity ./twin); labtwin -bench prints the full set of figures.
+// Capacity ./capacity); labtwin -bench prints the full set of figures.
 func BenchmarkCapacityNewConnections(b *testing.B) {
 	benchmarkModes(b, func(b *testing.B, r *Rig) {
 		rate, err := r.ConnectRate(context.Background(), time.Minute, b.N)
@@ -307,8 +294,8 @@ func BenchmarkCapacityShortUDPFlows(b *testing.B) {
 }
 
 func benchmarkModes(b *testing.B, fn func(*testing.B, *Rig)) {
-	if err := Available(); err != nil {
-		b.Skipf("network twin not run: %v", err)
+	if err := available(); err != nil {
+		b.Skipf("capacity rig not run: %v", err)
 	}
 	for _, mode := range []RigMode{PlainRouting, NATBootScript} {
 		b.Run(strings.ReplaceAll(string(mode), " ", "_"), func(b *testing.B) {

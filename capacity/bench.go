@@ -1,4 +1,4 @@
-package twin
+package capacity
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"runtime"
 	"slices"
 	"time"
+
+	"nat-instance/netns"
 )
 
 // BenchOptions bound a capacity measurement.
@@ -27,7 +29,7 @@ var DefaultBench = BenchOptions{Connections: 50000, UDPFlows: 20000, Duration: 3
 // RunBench measures the NAT running boot against plain routing on capacity rigs and writes the
 // figures to w: connections held at once, new connections per second, bulk TCP throughput with
 // and without the fast path, and short UDP flows.
-func RunBench(ctx context.Context, boot BootCommand, opts BenchOptions, w io.Writer) error {
+func RunBench(ctx context.Context, boot netns.BootCommand, opts BenchOptions, w io.Writer) error {
 	fmt.Fprintf(w, "capacity of one NAT instance (boot script from the program), %d CPU(s), %s/%s\n\n",
 		runtime.NumCPU(), runtime.GOOS, runtime.GOARCH)
 	withRig := func(mode RigMode, fn func(*Rig) error) error {

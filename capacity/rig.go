@@ -1,13 +1,17 @@
-package twin
+// Package capacity measures what one NAT instance, running the lab's boot script, carries:
+// connections held at once, new connections per second, throughput and short UDP flows, against
+// plain routing on the same rig of network namespaces (package netns, shared with the twin).
+package capacity
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"net/netip"
-	"os"
 	"strconv"
 	"strings"
+
+	"nat-instance/netns"
 )
 
 // A capacity rig is the smallest network in which one NAT instance carries a private host's
@@ -22,8 +26,18 @@ import (
 //	                           nat (one interface, ens5)
 type Rig struct {
 	prefix string
-	boot   BootCommand
+	boot   netns.BootCommand
 	mode   RigMode
+}
+
+// instanceInterface is the one network interface of the private host and of the NAT, named as
+// on Amazon Linux 2023 on Nitro (the boot script finds it by the default route).
+const instanceInterface = "ens5"
+
+// available tells why this machine cannot build a rig, or nil when it can: root and the
+// commands the rig's namespaces and the boot script need.
+func available() error {
+	return netns.Available("ip", "nft", "unshare", "mount", "sysctl")
 }
 
 // RigMode is what the NAT namespace does with forwarded traffic.
@@ -56,11 +70,14 @@ var (
 )
 
 // NewRig builds a capacity rig whose NAT runs boot (the lab's NAT boot command) in mode.
-func NewRig(ctx context.Context, boot BootCommand, mode RigMode) (*Rig, error) {
-	if err := readyToBuild(ctx); err != nil {
+func NewRig(ctx context.Context, boot netns.BootCommand, mode RigMode) (*Rig, error) {
+	if err := available(); err != nil {
 		return nil, err
 	}
-	r := &Rig{prefix: fmt.Sprintf("%s%d-%d-", BasePrefix, os.Getpid(), twinCount.Add(1)), boot: boot, mode: mode}
+	if err := netns.RemoveLeftoversOnce(ctx); err != nil {
+		return nil, fmt.Errorf("capacity: %w", err)
+	}
+	r := &Rig{prefix: netns.NewPrefix(), boot: boot, mode: mode}
 	if err := r.build(ctx); err != nil {
 		return nil, errors.Join(err, r.Close())
 	}
@@ -79,23 +96,23 @@ func (r *Rig) all() []string { return []string{r.client(), r.fabric(), r.nat(), 
 
 func (r *Rig) build(ctx context.Context) error {
 	for _, ns := range r.all() {
-		if _, err := run(ctx, "ip", "netns", "add", ns); err != nil {
+		if _, err := netns.Run(ctx, "ip", "netns", "add", ns); err != nil {
 			return err
 		}
 	}
 	fabric := r.fabric()
-	for _, link := range [][3]string{{"c0", Interface, r.client()}, {"n0", Interface, r.nat()}, {"s0", "net0", r.server()}} {
-		if _, err := run(ctx, "ip", "link", "add", link[0], "netns", fabric, "type", "veth", "peer", "name", link[1], "netns", link[2]); err != nil {
+	for _, link := range [][3]string{{"c0", instanceInterface, r.client()}, {"n0", instanceInterface, r.nat()}, {"s0", "net0", r.server()}} {
+		if _, err := netns.Run(ctx, "ip", "link", "add", link[0], "netns", fabric, "type", "veth", "peer", "name", link[1], "netns", link[2]); err != nil {
 			return err
 		}
 	}
 	steps := map[string][]string{
 		r.client(): {
-			"link set lo up", "addr add " + rigClient.String() + "/24 dev " + Interface, "link set " + Interface + " up",
+			"link set lo up", "addr add " + rigClient.String() + "/24 dev " + instanceInterface, "link set " + instanceInterface + " up",
 			"route add default via " + rigClientGW.String(),
 		},
 		r.nat(): {
-			"link set lo up", "addr add " + rigNAT.String() + "/24 dev " + Interface, "link set " + Interface + " up",
+			"link set lo up", "addr add " + rigNAT.String() + "/24 dev " + instanceInterface, "link set " + instanceInterface + " up",
 			"route add default via " + rigNATGW.String(),
 		},
 		r.server(): {
@@ -121,29 +138,29 @@ func (r *Rig) build(ctx context.Context) error {
 		steps[fabric] = append(steps[fabric], "route add "+server.String()+" via "+rigServerLink.String()+" dev s0")
 	}
 	for ns, lines := range steps {
-		if err := ipBatch(ctx, ns, lines...); err != nil {
+		if err := netns.IPBatch(ctx, ns, lines...); err != nil {
 			return err
 		}
 	}
-	if err := sysctlIn(ctx, fabric, "net.ipv4.ip_forward=1", "net.ipv4.conf.all.rp_filter=0",
+	if err := netns.Sysctl(ctx, fabric, "net.ipv4.ip_forward=1", "net.ipv4.conf.all.rp_filter=0",
 		"net.ipv4.conf.default.rp_filter=0", "net.ipv4.conf.all.send_redirects=0", "net.ipv4.conf.default.send_redirects=0"); err != nil {
 		return err
 	}
 	switch r.mode {
 	case PlainRouting:
-		return sysctlIn(ctx, r.nat(), "net.ipv4.ip_forward=1", "net.ipv4.conf.all.send_redirects=0", "net.ipv4.conf."+Interface+".send_redirects=0")
+		return netns.Sysctl(ctx, r.nat(), "net.ipv4.ip_forward=1", "net.ipv4.conf.all.send_redirects=0", "net.ipv4.conf."+instanceInterface+".send_redirects=0")
 	case NATBootScript, NATFastPath:
-		if out, err := bootIn(ctx, r.nat(), &r.boot); err != nil {
+		if out, err := netns.RunBoot(ctx, r.nat(), &r.boot); err != nil {
 			return fmt.Errorf("rig NAT boot script: %w: %s", err, out)
 		}
 		if r.mode == NATFastPath {
-			if err := nftIn(ctx, r.nat(), FastPathRuleset); err != nil {
+			if err := netns.LoadRuleset(ctx, r.nat(), FastPathRuleset); err != nil {
 				return fmt.Errorf("%w: %v", ErrNoFlowtable, err)
 			}
 		}
 		return nil
 	}
-	return fmt.Errorf("twin: unknown rig mode %q", r.mode)
+	return fmt.Errorf("capacity: unknown rig mode %q", r.mode)
 }
 
 // FastPathRuleset adds the kernel's software flow offload for forwarded TCP and UDP flows once
@@ -151,7 +168,7 @@ func (r *Rig) build(ctx context.Context) error {
 // their conntrack entries stay, marked [OFFLOAD].
 const FastPathRuleset = `table ip nat_instance_fastpath {
 	flowtable established_flows {
-		hook ingress priority filter; devices = { ` + Interface + ` };
+		hook ingress priority filter; devices = { ` + instanceInterface + ` };
 	}
 	chain forward_offload {
 		type filter hook forward priority filter - 1; policy accept;
@@ -168,19 +185,14 @@ var ErrNoFlowtable = errors.New("the kernel refused an nftables flowtable (CONFI
 func (r *Rig) Close() error {
 	var errs []error
 	for _, ns := range r.all() {
-		if _, err := os.Stat("/run/netns/" + ns); err != nil {
-			continue
-		}
-		if _, err := run(context.Background(), "ip", "netns", "delete", ns); err != nil {
-			errs = append(errs, err)
-		}
+		errs = append(errs, netns.Delete(context.Background(), ns))
 	}
 	return errors.Join(errs...)
 }
 
 // NATSysctl reads a kernel setting as the NAT's namespace sees it.
 func (r *Rig) NATSysctl(ctx context.Context, key string) (string, error) {
-	out, err := execIn(ctx, r.nat(), "sysctl", "-n", key)
+	out, err := netns.Exec(ctx, r.nat(), "sysctl", "-n", key)
 	return strings.TrimSpace(out), err
 }
 
@@ -203,7 +215,7 @@ func (r *Rig) Stats(ctx context.Context) (ConntrackStats, error) {
 			return s, fmt.Errorf("%s: %q: %w", key, v, err)
 		}
 	}
-	out, err := execIn(ctx, r.nat(), "cat", "/proc/net/stat/nf_conntrack")
+	out, err := netns.Exec(ctx, r.nat(), "cat", "/proc/net/stat/nf_conntrack")
 	if err != nil {
 		return s, err
 	}
@@ -233,23 +245,9 @@ func (r *Rig) Stats(ctx context.Context) (ConntrackStats, error) {
 
 // OffloadedEntries counts the NAT's conntrack entries marked [OFFLOAD] (conntrack -L).
 func (r *Rig) OffloadedEntries(ctx context.Context) (int, error) {
-	out, err := execIn(ctx, r.nat(), "conntrack", "-L")
+	out, err := netns.Exec(ctx, r.nat(), "conntrack", "-L")
 	if err != nil {
 		return 0, err
 	}
 	return strings.Count(out, "[OFFLOAD]"), nil
-}
-
-// bootIn runs a boot command in a namespace, as RunBoot does for an instance.
-func bootIn(ctx context.Context, ns string, boot *BootCommand) (string, error) {
-	dir, err := os.MkdirTemp("", "natlab-boot-")
-	if err != nil {
-		return "", err
-	}
-	defer os.RemoveAll(dir)
-	script := dir + "/nat-instance-setup"
-	if err := os.WriteFile(script, boot.Script, 0o755); err != nil {
-		return "", err
-	}
-	return execIn(ctx, ns, append([]string{"unshare", "--mount", "sh", "-c", privateEtc, script}, boot.Args...)...)
 }
