@@ -38,10 +38,12 @@ type cliResult struct {
 	stdout, stderr string
 }
 
-// The failures of an attempt that never got an answer.
+// The failures of an attempt that never got an answer, in the CLI's words.
 var (
+	//lint:ignore ST1005 the AWS CLI's own message
 	errConnectTimeout = errors.New("Connect timeout on endpoint URL")
-	errReadTimeout    = errors.New("Read timeout on endpoint URL")
+	//lint:ignore ST1005 the AWS CLI's own message
+	errReadTimeout = errors.New("Read timeout on endpoint URL")
 )
 
 // retryPolicy is how many attempts the CLI makes and how long it waits between them.
@@ -59,11 +61,13 @@ func (e cliEnv) retries() (retryPolicy, error) {
 	case "legacy":
 		p = retryPolicy{attempts: 5}
 	default:
+		//lint:ignore ST1005 the AWS CLI's own message
 		return p, fmt.Errorf("Invalid value for retry_mode %q: use legacy, standard or adaptive", e.retryMode)
 	}
 	if e.maxAttempts != "" {
 		n, err := strconv.Atoi(e.maxAttempts)
 		if err != nil || n < 1 {
+			//lint:ignore ST1005 the AWS CLI's own message
 			return p, fmt.Errorf("Invalid value for max_attempts %q: it must be a positive integer", e.maxAttempts)
 		}
 		p.attempts = n
@@ -204,10 +208,7 @@ func (cmd awsCommand) describe() []string {
 	for _, option := range sortedKeys(cmd.values) {
 		out = append(out, option, strings.Join(cmd.values[option], " "))
 	}
-	for _, flag := range sortedKeys(cmd.flags) {
-		out = append(out, flag)
-	}
-	return out
+	return append(out, sortedKeys(cmd.flags)...)
 }
 
 func orOK(err error) string {

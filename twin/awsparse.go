@@ -191,6 +191,8 @@ func (cmd *awsCommand) complete(service, operation string) error {
 
 // errNoRegion is the CLI's answer when no region is configured: an error of the environment, not
 // of the syntax (exit status 253).
+//
+//lint:ignore ST1005 the AWS CLI's own message
 var errNoRegion = errors.New(`You must specify a region. You can also configure your region by running "aws configure".`)
 
 // value is the single value of an option ("" when absent).
