@@ -58,6 +58,13 @@ const (
 	NatPairSyncPort        = 3780
 	natPairActivePriority  = 150
 	natPairStandbyPriority = 100
+	// keepalived's timers (keepalived.conf), in seconds: an advert every NatPairAdvertInterval;
+	// the health check every NatPairHealthInterval, given NatPairHealthTimeout to answer, failed
+	// after NatPairHealthFall failures in a row.
+	NatPairAdvertInterval = 1
+	NatPairHealthInterval = 1
+	NatPairHealthTimeout  = 2
+	NatPairHealthFall     = 2
 	// NatPairCheckInterval is how often, in seconds, the active member checks that the NAT's
 	// identity is its own (pair/nat-pair-identity.sh).
 	NatPairCheckInterval = 10
@@ -122,6 +129,7 @@ func renderPairTemplate(text string, m NatPairMember) string {
 	var out bytes.Buffer
 	err := template.Must(template.New("").Option("missingkey=error").Parse(text)).Execute(&out, map[string]any{
 		"SelfIP": m.SelfIP, "PeerIP": m.PeerIP, "VirtualRouterID": m.VirtualRouterID, "Priority": priority,
+		"AdvertInterval": NatPairAdvertInterval, "HealthInterval": NatPairHealthInterval, "HealthTimeout": NatPairHealthTimeout, "HealthFall": NatPairHealthFall,
 		"RunDir": NatPairRunDir, "HealthPath": NatPairHealthPath, "NotifyPath": NatPairNotifyPath,
 		"SyncPort": NatPairSyncPort,
 	})

@@ -68,8 +68,11 @@ const conntrackd = "conntrackd -C /" // a conntrackd call, whatever the configur
 func TestNatPairNotifyTransitions(t *testing.T) {
 	b, fifo := notifyAgent(t)
 	const limit = 10 * time.Second // the agent reads at once; only a hung test waits this long
+	put := "aws --region eu-west-3 --cli-connect-timeout 2 --cli-read-timeout 5 cloudwatch put-metric-data --namespace " + MetricsNamespace
+	standby := put + " --metric-name ActiveMember --dimensions NatPair=nat-instance,Member=nat-instance-a --value 0"
 	event(t, fifo, "BACKUP")
 	b.waitFor(t, conntrackd, 2, limit)
+	b.waitFor(t, standby, 1, limit) // announced in the background: before the takeover's calls are counted
 	before := len(b.calls())
 	event(t, fifo, "MASTER")
 	b.waitFor(t, "nat-pair-identity takeover", 1, limit)
@@ -81,7 +84,6 @@ func TestNatPairNotifyTransitions(t *testing.T) {
 	if len(takeover) < len(want) || !slices.EqualFunc(takeover[:len(want)], want, strings.HasPrefix) {
 		t.Errorf("takeover\n %s\nwant\n %s", strings.Join(takeover, "\n "), strings.Join(want, "\n "))
 	}
-	put := "aws --region eu-west-3 --cli-connect-timeout 2 --cli-read-timeout 5 cloudwatch put-metric-data --namespace " + MetricsNamespace
 	b.waitFor(t, put+" --metric-name Takeovers --dimensions NatPair=nat-instance --value 1", 1, limit)
 	b.waitFor(t, put+" --metric-name ActiveMember --dimensions NatPair=nat-instance,Member=nat-instance-a --value 1", 1, limit)
 	for range 5 {
@@ -93,7 +95,7 @@ func TestNatPairNotifyTransitions(t *testing.T) {
 	b.waitFor(t, "ip addr del 10.40.1.100/24 dev ens5", 1, limit)
 	b.waitFor(t, "nat-pair-identity stopped", 1, limit)
 	// Standby at boot, then after the takeover: ActiveMember 0 twice; one takeover in all.
-	b.waitFor(t, put+" --metric-name ActiveMember --dimensions NatPair=nat-instance,Member=nat-instance-a --value 0", 2, limit)
+	b.waitFor(t, standby, 2, limit)
 	if n := b.count("nat-pair-identity takeover"); n != 1 {
 		t.Errorf("the identity check started %d times, want once: lower priorities heard must not restart a takeover", n)
 	}

@@ -14,18 +14,10 @@ import (
 	"nat-instance/compute"
 )
 
-// Bounds of the fault matrix's waits. keepalived declares a silent peer dead after 3 adverts
-// (3 s) and a failing health check after 2 runs (2 s); the notify script then makes three or
-// more EC2 calls of AWSCallDelay each.
-// The limits are generous: a loaded machine stretches every step, and only a limit that is
-// never reached on a healthy run keeps the checks meaningful.
-const (
-	failoverLimit = 45 * time.Second
-	syncLimit     = 30 * time.Second
-	// quietWindow is how long "nothing moves" is watched: more than keepalived's master-down
-	// interval (3 adverts + skew) plus a takeover's EC2 calls.
-	quietWindow = 6 * time.Second
-)
+// syncLimit bounds how long the standby's conntrackd takes to hold the flows it is sent: the
+// peer sends each change at once (conntrack-tools' FTFW mode), so only the machine's own time
+// counts; the failover waits are in limits.go.
+const syncLimit = 30 * time.Second
 
 // The fault matrix's flows: bulk transfers (uploads and downloads) and idle-then-active
 // connections, 20 TCP in all, plus a UDP flow per private instance.
@@ -129,7 +121,7 @@ func (t *Twin) active(p Pair) (active, standby string) {
 // waitNewConnections measures how long after since every private instance the pair serves can
 // open a new connection to the internet again, then checks each leaves as the pair's Elastic IP.
 func (t *Twin) waitNewConnections(ctx context.Context, p Pair, since time.Time) (time.Duration, error) {
-	return t.waitNewConnectionsWithin(ctx, p, since, failoverLimit)
+	return t.waitNewConnectionsWithin(ctx, p, since, t.opts.failoverLimit())
 }
 
 // waitNewConnectionsWithin is waitNewConnections for a fault that lasts: at most limit.
@@ -149,7 +141,7 @@ func (t *Twin) waitNewConnectionsWithin(ctx context.Context, p Pair, since time.
 		took = max(took, time.Since(since))
 		// The check-IP request has a probe's short limit: on a loaded machine, ask again.
 		var seen netip.Addr
-		err = poll(ctx, failoverLimit, func() bool {
+		err = poll(ctx, t.opts.failoverLimit(), func() bool {
 			seen, err = t.CheckIP(ctx, inst.Name)
 			return err == nil
 		})
@@ -195,14 +187,14 @@ func (t *Twin) failOverWithFlows(ctx context.Context, p Pair, fault func(context
 	}
 	took, err := t.waitNewConnections(ctx, p, start)
 	if err == nil {
-		_, err = t.WaitOwner(ctx, p, standby, failoverLimit)
+		_, err = t.WaitOwner(ctx, p, standby, t.opts.failoverLimit())
 		t.figuref(p, "the identity was whole on %s %.1f s after the fault", standby, time.Since(start).Seconds())
 	}
 	if err == nil {
 		err = t.takeoverAnnounced(ctx, p, start, standby, active)
 	}
 	if err == nil {
-		_ = flows.WaitProgress(ctx, before, failoverLimit) // a stalled flow shows in the report
+		_ = flows.WaitProgress(ctx, before, t.opts.failoverLimit()) // a stalled flow shows in the report
 	}
 	report := flows.Finish()
 	t.logf("flows across the failover: %s", report)
@@ -267,7 +259,7 @@ func checkMemberReturns(ctx context.Context, t *Twin, p Pair) error {
 	if err := t.KillMember(ctx, first); err != nil {
 		return err
 	}
-	if _, err := t.WaitOwner(ctx, p, second, failoverLimit); err != nil {
+	if _, err := t.WaitOwner(ctx, p, second, t.opts.failoverLimit()); err != nil {
 		return err
 	}
 	if err := t.ReviveMember(ctx, first); err != nil {
@@ -284,10 +276,10 @@ func checkMemberReturns(ctx context.Context, t *Twin, p Pair) error {
 	if err := t.KillMember(ctx, second); err != nil {
 		return err
 	}
-	if _, err := t.WaitOwner(ctx, p, first, failoverLimit); err != nil {
+	if _, err := t.WaitOwner(ctx, p, first, t.opts.failoverLimit()); err != nil {
 		return err
 	}
-	if err := flows.WaitProgress(ctx, before, failoverLimit); err != nil {
+	if err := flows.WaitProgress(ctx, before, t.opts.failoverLimit()); err != nil {
 		return fmt.Errorf("bulk flows stalled after the second failover: %w", err)
 	}
 	report := flows.Finish()
@@ -300,7 +292,7 @@ func checkMemberReturns(ctx context.Context, t *Twin, p Pair) error {
 // other pairs of the twin go their own way).
 func (t *Twin) holdsStill(ctx context.Context, p Pair, owner string) error {
 	calls := len(t.APICalls())
-	deadline := time.Now().Add(quietWindow)
+	deadline := time.Now().Add(t.opts.quietWindow())
 	for time.Now().Before(deadline) {
 		if now, whole := t.Owner(p); !whole || now != owner {
 			return fmt.Errorf("the identity moved from %s (now %q, whole %v)", owner, now, whole)
@@ -320,7 +312,7 @@ func (t *Twin) holdsStill(ctx context.Context, p Pair, owner string) error {
 	if len(extra) > 0 {
 		return fmt.Errorf("members changed EC2 while nothing was wrong: %v", extra)
 	}
-	t.logf("for %v the identity stayed on %s and nobody changed anything in EC2", quietWindow, owner)
+	t.logf("for %v the identity stayed on %s and nobody changed anything in EC2", t.opts.quietWindow(), owner)
 	return nil
 }
 
@@ -335,7 +327,7 @@ func checkStandbyDies(ctx context.Context, t *Twin, p Pair) error {
 		flows.Close()
 		return err
 	}
-	errs := []error{t.holdsStill(ctx, p, active), flows.WaitProgress(ctx, before, failoverLimit)}
+	errs := []error{t.holdsStill(ctx, p, active), flows.WaitProgress(ctx, before, t.opts.failoverLimit())}
 	report := flows.Finish()
 	t.logf("flows while the standby died: %s", report)
 	return errors.Join(append(errs, report.Err())...)
@@ -406,7 +398,7 @@ func checkSplitBrain(ctx context.Context, t *Twin, p Pair) error {
 	if err := t.waitActive(ctx, p, standby); err != nil {
 		return fmt.Errorf("while VRRP is blocked: %w", err)
 	}
-	owner, err := t.WaitOwner(ctx, p, "", failoverLimit)
+	owner, err := t.WaitOwner(ctx, p, "", t.opts.failoverLimit())
 	if err != nil {
 		return fmt.Errorf("while VRRP is blocked: %w", err)
 	}
@@ -438,7 +430,7 @@ func checkSplitBrain(ctx context.Context, t *Twin, p Pair) error {
 func (t *Twin) waitSettled(ctx context.Context, p Pair) (string, error) {
 	var owner string
 	var holders []string
-	err := pollEvery(ctx, failoverLimit, processPoll, func() bool {
+	err := pollEvery(ctx, t.opts.failoverLimit(), processPoll, func() bool {
 		var whole bool
 		var err error
 		owner, whole = t.Owner(p)
@@ -446,7 +438,7 @@ func (t *Twin) waitSettled(ctx context.Context, p Pair) (string, error) {
 		return whole && err == nil && len(holders) == 1 && holders[0] == owner
 	})
 	if err != nil {
-		return owner, fmt.Errorf("pair %s: no single owner within %v: EC2 owner %q, floating address on %v", p.label(), failoverLimit, owner, holders)
+		return owner, fmt.Errorf("pair %s: no single owner within %v: EC2 owner %q, floating address on %v", p.label(), t.opts.failoverLimit(), owner, holders)
 	}
 	return owner, nil
 }
@@ -488,7 +480,7 @@ func checkWithoutConntrackd(ctx context.Context, t *Twin, p Pair) error {
 		flows.Close()
 		return err
 	}
-	_, _ = t.WaitOwner(ctx, p, standby, failoverLimit)
+	_, _ = t.WaitOwner(ctx, p, standby, t.opts.failoverLimit())
 	_ = flows.WaitProgress(ctx, flows.Progress(), 10*time.Second)
 	resets, err := counter.resets(ctx)
 	report := flows.Finish()

@@ -25,21 +25,15 @@ const (
 
 var downloadHost = netip.MustParseAddr("198.51.100.11")
 
-// flowChunk is what a flow sends at a time; flowPatience bounds how long a busy flow waits for its
-// echo: more than failoverLimit, since TCP's retransmission backoff (doubling from 200 ms) can
-// add as much again as the stall lasted. A survivor waits far less; only a broken flow waits it out.
-// A quiet flow's exchange after the fault starts once the identity is whole, with nothing in
-// backoff: a survivor answers at once, and failoverLimit is never reached on a healthy run.
+// flowChunk is what a flow sends at a time (its patience: Options.flowPatience).
 // flowPace is how often a busy flow moves a chunk: often enough that every flow has data moving
 // through a takeover, which lasts seconds, and no more (each chunk crosses a dozen namespaces, and
 // every check of the machine has flows). The download service sends at that pace while its
 // clients read as fast as they can, so that they never wait for window space and send nothing but
 // the ACKs of what they receive.
 const (
-	flowChunk     = 4096
-	flowPatience  = 2 * failoverLimit
-	quietPatience = failoverLimit
-	flowPace      = 50 * time.Millisecond
+	flowChunk = 4096
+	flowPace  = 50 * time.Millisecond
 )
 
 // serveEach serves every connection of l with handle, each in its own goroutine, and closes it.
@@ -114,8 +108,10 @@ func busy(kind string) bool { return kind != kindIdle && kind != kindLongPoll }
 type Flow struct {
 	From string
 	Kind string
-	conn net.Conn
-	rng  *rand.ChaCha8
+	// patience bounds a busy flow's wait for its echo; a quiet flow's after the fault is half.
+	patience time.Duration
+	conn     net.Conn
+	rng      *rand.ChaCha8
 	// token names a long poll or UDP push to the internet host's side (serverspeaks.go).
 	token uint64
 
@@ -180,9 +176,9 @@ func (f *Flow) step() error {
 	case kindUDPPush:
 		return f.pushed()
 	case kindUDP:
-		return f.udpExchange(flowPatience)
+		return f.udpExchange(f.patience)
 	}
-	return f.exchange(flowPatience)
+	return f.exchange(f.patience)
 }
 
 // last is a quiet flow's exchange after the fault: the client speaks again (idle), or the
@@ -191,7 +187,7 @@ func (f *Flow) last() error {
 	if f.Kind == kindLongPoll {
 		callServer(f.token)
 	}
-	return f.exchange(quietPatience)
+	return f.exchange(f.patience / 2)
 }
 
 // FlowSet keeps flows busy until Finish.
@@ -212,7 +208,7 @@ func (t *Twin) OpenFlows(ctx context.Context, p Pair, bulk, idle int) (*FlowSet,
 	privates := t.servedBy(p)
 	set := &FlowSet{stop: make(chan struct{})}
 	for i := range bulk + idle + 2*len(privates) {
-		f := &Flow{From: privates[i%len(privates)].Name, Kind: kindUpload, rng: rand.NewChaCha8([32]byte{byte(i)})}
+		f := &Flow{From: privates[i%len(privates)].Name, Kind: kindUpload, rng: rand.NewChaCha8([32]byte{byte(i)}), patience: t.opts.flowPatience()}
 		var err error
 		switch {
 		case i >= bulk+idle:
@@ -232,11 +228,11 @@ func (t *Twin) OpenFlows(ctx context.Context, p Pair, bulk, idle int) (*FlowSet,
 			case i%2 == 1:
 				f.Kind, to = kindDownload, downloadHost
 			}
-			if f.conn, err = t.dialWithin(f.From, netip.Addr{}, netip.AddrPortFrom(to, flowPort), flowPatience); err == nil && f.Kind == kindDownload {
+			if f.conn, err = t.dialWithin(f.From, netip.Addr{}, netip.AddrPortFrom(to, flowPort), f.patience); err == nil && f.Kind == kindDownload {
 				_, err = f.conn.Write([]byte{byte(i)})
 			}
 			if err == nil {
-				err = f.exchange(flowPatience)
+				err = f.exchange(f.patience)
 			}
 		}
 		if err != nil {
@@ -310,7 +306,7 @@ func (s *FlowSet) WaitProgress(ctx context.Context, since map[*Flow]int64, limit
 }
 
 // Finish stops the busy flows, gives every quiet flow its exchange after the fault (all at once:
-// a lost one waits quietPatience, as does a lost upload), and closes everything. It returns what
+// a lost one waits f.patience/2, as does a lost upload), and closes everything. It returns what
 // survived.
 func (s *FlowSet) Finish() FlowReport {
 	close(s.stop)
@@ -320,7 +316,7 @@ func (s *FlowSet) Finish() FlowReport {
 		case f.Kind == kindUpload:
 			// A busy flow is judged by what it received; an upload first gets its echo back (a
 			// live one at once), or what it sent would count as lost.
-			_ = f.conn.SetDeadline(time.Now().Add(quietPatience))
+			_ = f.conn.SetDeadline(time.Now().Add(f.patience / 2))
 		case busy(f.Kind):
 			f.conn.Close()
 		default:

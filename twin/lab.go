@@ -247,11 +247,6 @@ type Result struct {
 	pair string
 }
 
-// checkLimit bounds one twin's checks, from its start (after it got its share of the machine,
-// budget.go): the longest pair check waits on a handful of takeovers, each bounded by
-// failoverLimit.
-const checkLimit = 4 * failoverLimit
-
 // RunChecks runs the checks and returns their results in order. A check with Run gets a fresh
 // twin; checks with OnPair are dealt out over twins of their own, one pair each, so a twin of a
 // stack with three pairs serves three such checks at once. Twins run side by side as far as the
@@ -309,10 +304,10 @@ func (lab Lab) runGroup(ctx context.Context, checks []Check, group []int, result
 			return err
 		}
 		defer release()
-		ctx, cancel := context.WithTimeout(ctx, checkLimit+time.Duration(max(lab.Takeovers, 1))*takeoverLimit)
+		opts := Options{Log: &log, InternetClients: lab.Expectation.Clients(), AWSCallDelay: lab.AWSCallDelay, Takeovers: lab.Takeovers}
+		ctx, cancel := context.WithTimeout(ctx, opts.checkLimit())
 		defer cancel()
-		t, err := Up(ctx, topo, Options{Log: &log, InternetClients: lab.Expectation.Clients(), AWSCallDelay: lab.AWSCallDelay,
-			Takeovers: lab.Takeovers})
+		t, err := Up(ctx, topo, opts)
 		if err != nil {
 			return err
 		}

@@ -26,10 +26,6 @@ func identityChecks() []Check {
 	}
 }
 
-// takeoverLimit bounds one takeover of the fault checks: the fault, then a failover's bound,
-// and the killed member's return.
-const takeoverLimit = 2*failoverLimit + 30*time.Second
-
 // The faults of the takeover checks: more throttled route calls than one CLI command retries
 // (3 attempts), so the identity check must try the route again; the endpoint blackholed.
 var (
@@ -71,7 +67,7 @@ func (t *Twin) vrrpState(ctx context.Context, member string) string {
 // waitActive waits until member has become active (it configured the floating address), at
 // most failoverLimit.
 func (t *Twin) waitActive(ctx context.Context, p Pair, member string) error {
-	return pollEvery(ctx, failoverLimit, processPoll, func() bool {
+	return pollEvery(ctx, t.opts.failoverLimit(), processPoll, func() bool {
 		holders, err := t.floatingHolders(ctx, p)
 		return err == nil && slices.Contains(holders, member)
 	})
@@ -109,7 +105,7 @@ func checkStaleMaster(ctx context.Context, t *Twin, p Pair) error {
 // identity, finds it whole and changes nothing.
 func checkLowerPriorityStorm(ctx context.Context, t *Twin, p Pair) error {
 	active, _ := t.active(p)
-	if _, err := t.WaitOwner(ctx, p, active, failoverLimit); err != nil {
+	if _, err := t.WaitOwner(ctx, p, active, t.opts.failoverLimit()); err != nil {
 		return err
 	}
 	calls := len(t.APICalls())
@@ -121,7 +117,7 @@ func checkLowerPriorityStorm(ctx context.Context, t *Twin, p Pair) error {
 	}
 	// A lower priority heard makes the active member check within its lower-priority gap (5 s),
 	// always before its own interval.
-	err := poll(ctx, t.checkInterval(active)+quietWindow, func() bool {
+	err := poll(ctx, t.checkInterval(active)+t.opts.quietWindow(), func() bool {
 		return slices.ContainsFunc(t.APICalls()[calls:], func(c APICall) bool {
 			return c.Member == active && c.Operation == "describe-network-interfaces"
 		})
@@ -163,7 +159,7 @@ func checkRouteMovedBack(ctx context.Context, t *Twin, p Pair) error {
 	start := time.Now()
 	t.logf("%s's default route moved to %s from outside the pair", table, standby)
 	// The active member's next check finds it: one interval, then the describe lag and its calls.
-	if _, err := t.WaitOwner(ctx, p, active, t.checkInterval(active)+failoverLimit); err != nil {
+	if _, err := t.WaitOwner(ctx, p, active, t.checkInterval(active)+t.opts.failoverLimit()); err != nil {
 		return err
 	}
 	t.figuref(p, "a route moved from outside came back in %.1f s (identity checked every %v)", time.Since(start).Seconds(), t.checkInterval(active))
@@ -175,7 +171,7 @@ func checkRouteMovedBack(ctx context.Context, t *Twin, p Pair) error {
 // a whole identity. Each must end whole; the killed member comes back as standby each time.
 func faultyTakeovers(fault AWSFault) func(context.Context, *Twin, Pair) error {
 	return func(ctx context.Context, t *Twin, p Pair) error {
-		limit := failoverLimit + fault.For
+		limit := t.opts.failoverLimit() + fault.For
 		var firsts, wholes []time.Duration
 		for range t.opts.takeovers() {
 			active, standby := t.active(p)
@@ -203,7 +199,7 @@ func faultyTakeovers(fault AWSFault) func(context.Context, *Twin, Pair) error {
 			if err := t.ReviveMember(ctx, active); err != nil {
 				return err
 			}
-			if err := pollEvery(ctx, failoverLimit, processPoll, func() bool { return t.vrrpState(ctx, active) == "BACKUP" }); err != nil {
+			if err := pollEvery(ctx, t.opts.failoverLimit(), processPoll, func() bool { return t.vrrpState(ctx, active) == "BACKUP" }); err != nil {
 				return fmt.Errorf("%s did not come back as standby", active)
 			}
 		}
@@ -226,7 +222,7 @@ func (t *Twin) faultSeen(ctx context.Context, p Pair, calls int, since time.Time
 	}
 	var values []float64
 	owner, _ := t.Owner(p)
-	err := poll(ctx, t.checkInterval(owner)+failoverLimit, func() bool {
+	err := poll(ctx, t.checkInterval(owner)+t.opts.failoverLimit(), func() bool {
 		values = nil
 		for _, m := range t.Metrics() {
 			if m.Name == compute.IdentityWhole.Name && m.At.After(since) && slices.Contains(p.Members[:], m.Member) {

@@ -29,10 +29,10 @@ func checkPlannedRollout(ctx context.Context, t *Twin, p Pair) error {
 	if err := stopKeepalived(ctx, t, first); err != nil {
 		return err
 	}
-	if _, err := t.WaitOwner(ctx, p, second, failoverLimit); err != nil {
+	if _, err := t.WaitOwner(ctx, p, second, t.opts.failoverLimit()); err != nil {
 		return err
 	}
-	if err := flows.WaitProgress(ctx, before, failoverLimit); err != nil {
+	if err := flows.WaitProgress(ctx, before, t.opts.failoverLimit()); err != nil {
 		return fmt.Errorf("bulk flows stalled after the handover: %w", err)
 	}
 

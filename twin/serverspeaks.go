@@ -91,7 +91,7 @@ func (t *Twin) openLongPoll(f *Flow) error {
 	f.token = newToken()
 	f.rng = rand.NewChaCha8(tokenSeed(f.token))
 	var err error
-	if f.conn, err = t.dialWithin(f.From, netip.Addr{}, netip.AddrPortFrom(pollHost, flowPort), flowPatience); err != nil {
+	if f.conn, err = t.dialWithin(f.From, netip.Addr{}, netip.AddrPortFrom(pollHost, flowPort), f.patience); err != nil {
 		return err
 	}
 	var token [8]byte
@@ -99,7 +99,7 @@ func (t *Twin) openLongPoll(f *Flow) error {
 	if _, err := f.conn.Write(token[:]); err != nil {
 		return err
 	}
-	return pollEvery(context.Background(), flowPatience, 10*time.Millisecond, func() bool {
+	return pollEvery(context.Background(), f.patience, 10*time.Millisecond, func() bool {
 		_, held := serverHooks.Load(f.token)
 		return held
 	})
@@ -118,7 +118,7 @@ func (t *Twin) openUDP(f *Flow) error {
 	}); err != nil {
 		return err
 	}
-	return f.udpExchange(flowPatience)
+	return f.udpExchange(f.patience)
 }
 
 // udpRequest is what a UDP flow sends to ask: its token, for a push.
@@ -133,7 +133,7 @@ func (f *Flow) udpRequest() []byte {
 // flow's first answer.
 func (f *Flow) pushed() error {
 	buf := make([]byte, 64)
-	_ = f.conn.SetReadDeadline(time.Now().Add(flowPatience))
+	_ = f.conn.SetReadDeadline(time.Now().Add(f.patience))
 	n, err := f.conn.Read(buf)
 	if err != nil {
 		return fmt.Errorf("read: %w", err)
