@@ -33,19 +33,19 @@ func PairChecks() []Check {
 	return append([]Check{
 		{Name: "pair: the active member dies: new connections work again, through the same Elastic IP", OnPair: checkActiveDies},
 		{Name: "pair: established connections survive the active member's death", OnPair: checkConnectionsSurvive},
-		{Name: "pair: the dead member returns as standby, the NAT stays, a second failover keeps connections", OnPair: checkMemberReturns},
-		{Name: "pair: the standby dies: nothing changes", OnPair: checkStandbyDies},
-		{Name: "pair: a planned roll-out (standby replaced, handover, the other replaced) keeps connections", OnPair: checkPlannedRollout},
-		{Name: "pair: keepalived crashes on the active member: failover, connections kept", OnPair: activeFault("keepalived killed", killKeepalived)},
-		{Name: "pair: the active member stops forwarding: failover, connections kept", OnPair: activeFault("ip_forward=0", forwardingOff)},
+		{Name: "pair: the dead member returns as standby, the NAT stays, a second failover keeps connections", OnPair: checkMemberReturns, PairCode: true},
+		{Name: "pair: the standby dies: nothing changes", OnPair: checkStandbyDies, PairCode: true},
+		{Name: "pair: a planned roll-out (standby replaced, handover, the other replaced) keeps connections", OnPair: checkPlannedRollout, PairCode: true},
+		{Name: "pair: keepalived crashes on the active member: failover, connections kept", OnPair: activeFault("keepalived killed", killKeepalived), PairCode: true},
+		{Name: "pair: the active member stops forwarding: failover, connections kept", OnPair: activeFault("ip_forward=0", forwardingOff), PairCode: true},
 		// Without its nat chains the kernel stops translating even established flows at once; the
 		// member drops their untranslated replies (nat_pair table) instead of resetting them.
-		{Name: "pair: the active member loses its ruleset: failover, connections kept", OnPair: activeFault("nat_instance table deleted", rulesetDeleted)},
+		{Name: "pair: the active member loses its ruleset: failover, connections kept", OnPair: activeFault("nat_instance table deleted", rulesetDeleted), PairCode: true},
 		{Name: "pair: the members cannot hear each other: traffic flows, one owner in the end", OnPair: checkSplitBrain},
-		{Name: "pair: a member takes state sync from its peer only", OnPair: checkOnlyThePeerSyncs},
-		{Name: "negative control: with conntrackd stopped, established connections do not survive; the new member resets none of them", OnPair: checkWithoutConntrackd},
+		{Name: "pair: a member takes state sync from its peer only", OnPair: checkOnlyThePeerSyncs, PairCode: true},
+		{Name: "negative control: with conntrackd stopped, established connections do not survive; the new member resets none of them", OnPair: checkWithoutConntrackd, PairCode: true},
 		{Name: "negative control: without the untracked group (the pair's group alone, tracked), flows where only the server speaks after a takeover are lost",
-			Change: withTrackedPairGroup, OnPair: checkTrackedGroupLosesFlows},
+			Change: withTrackedPairGroup, OnPair: checkTrackedGroupLosesFlows, PairCode: true},
 		{Name: "pair: nothing from the internet reaches a member or the VPC unsolicited", OnPair: checkNothingUnsolicited},
 	}, identityChecks()...)
 }

@@ -108,6 +108,10 @@ type Check struct {
 	Run      func(ctx context.Context, t *Twin, exp Expectation) error
 	ReadOnly bool
 	OnPair   func(ctx context.Context, t *Twin, p Pair) error
+	// PairCode marks a pair check whose outcome depends on the members' code, not on the
+	// topology around the pair: the test suite runs it on one pair configuration
+	// (TestTwinOfNATPairs), labtwin on every stack.
+	PairCode bool
 }
 
 // LabChecks are the write-up's checks, and what it only says in words, as runnable checks.

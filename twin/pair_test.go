@@ -2,9 +2,10 @@ package twin
 
 import "testing"
 
-// NAT pairs, built from the program's graph: every lab check and every fault of PairChecks,
-// each on a twin of its own, for a single NAT serving two zones (the production stack file,
-// perZone with a pair in each of three zones, is checked with every stack file).
+// NAT pairs, built from the program's graph: every lab check and every check of PairChecks, the
+// checks of the members' code included, for a single NAT serving two zones (the production stack
+// file, perZone with a pair in each of three zones, is checked with every stack file, with the
+// checks that depend on the topology; `labtwin -stack prod` runs them all there).
 func TestTwinOfNATPairs(t *testing.T) {
 	t.Parallel()
 	for name, cfg := range map[string]map[string]string{
@@ -13,7 +14,7 @@ func TestTwinOfNATPairs(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			runLab(t, "test", cfg)
+			runLab(t, "test", cfg, true)
 		})
 	}
 }

@@ -18,11 +18,11 @@ import (
 // repairs, and takeovers through EC2 faults (with their figures).
 func identityChecks() []Check {
 	return []Check{
-		{Name: "pair: a stale MASTER queued before a BACKUP changes nothing", OnPair: checkStaleMaster},
-		{Name: "pair: lower priorities heard again and again change nothing while the identity is whole", OnPair: checkLowerPriorityStorm},
-		{Name: "pair: a route moved behind the pair's back is moved back by the active member", OnPair: checkRouteMovedBack},
-		{Name: "pair: takeovers while EC2 throttles the first route calls: every route moved in the end", OnPair: faultyTakeovers(throttledRoutes)},
-		{Name: "pair: takeovers with the EC2 endpoint unreachable for 30 s: the identity whole once it returns", OnPair: faultyTakeovers(unreachable30s)},
+		{Name: "pair: a stale MASTER queued before a BACKUP changes nothing", OnPair: checkStaleMaster, PairCode: true},
+		{Name: "pair: lower priorities heard again and again change nothing while the identity is whole", OnPair: checkLowerPriorityStorm, PairCode: true},
+		{Name: "pair: a route moved behind the pair's back is moved back by the active member", OnPair: checkRouteMovedBack, PairCode: true},
+		{Name: "pair: takeovers while EC2 throttles the first route calls: every route moved in the end", OnPair: faultyTakeovers(throttledRoutes), PairCode: true},
+		{Name: "pair: takeovers with the EC2 endpoint unreachable for 30 s: the identity whole once it returns", OnPair: faultyTakeovers(unreachable30s), PairCode: true},
 	}
 }
 
