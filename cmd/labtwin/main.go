@@ -17,6 +17,8 @@ import (
 	"maps"
 	"os"
 	"os/signal"
+	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -46,15 +48,21 @@ func main() {
 	awsDelay := flag.Duration("aws-delay", twin.DefaultAWSCallDelay, "how long each EC2 call of a NAT pair's takeover takes")
 	takeovers := flag.Int("takeovers", 1, "how many takeovers each NAT pair check with figures runs (throttled EC2, unreachable EC2)")
 	bench := flag.Bool("bench", false, "measure the NAT's capacity against plain routing instead of running the checks")
+	only := flag.String("run", "", "run only the checks whose name matches this regular expression, e.g. 'takeovers'")
 	flag.Parse()
 	if *takeovers < 1 {
 		fmt.Fprintf(os.Stderr, "labtwin: -takeovers %d: want at least 1\n", *takeovers)
 		os.Exit(2)
 	}
-	os.Exit(run(*stack, *dir, overrides, *timeout, *awsDelay, *takeovers, *bench))
+	selected, err := regexp.Compile(*only)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "labtwin: -run %q: %v\n", *only, err)
+		os.Exit(2)
+	}
+	os.Exit(run(*stack, *dir, overrides, *timeout, *awsDelay, *takeovers, *bench, selected))
 }
 
-func run(stack, dir string, overrides map[string]string, timeout, awsDelay time.Duration, takeovers int, bench bool) int {
+func run(stack, dir string, overrides map[string]string, timeout, awsDelay time.Duration, takeovers int, bench bool, selected *regexp.Regexp) int {
 	if err := twin.Available(); err != nil {
 		fmt.Fprintf(os.Stderr, "labtwin: %v\n", err)
 		return 2
@@ -94,7 +102,12 @@ func run(stack, dir string, overrides map[string]string, timeout, awsDelay time.
 	fmt.Printf("stack %s: VPC %s, %d subnet(s), %d instance(s); checks on fresh twins (read-only ones together, pair checks one pair each)\n\n",
 		stack, l.Topology.VPC, len(l.Topology.Subnets), len(l.Topology.Instances))
 	l.AWSCallDelay, l.Takeovers = awsDelay, takeovers
-	results := twin.RunChecks(ctx, l, twin.LabChecks(l.Topology))
+	checks := slices.DeleteFunc(twin.LabChecks(l.Topology), func(c twin.Check) bool { return !selected.MatchString(c.Name) })
+	if len(checks) == 0 {
+		fmt.Fprintf(os.Stderr, "labtwin: no check's name matches -run %q\n", selected)
+		return 2
+	}
+	results := twin.RunChecks(ctx, l, checks)
 	failed := twin.PrintResults(os.Stdout, results)
 	if figures := twin.Figures(results); len(figures) > 0 {
 		fmt.Printf("\nNAT pair figures (EC2 calls %v each):\n", awsDelay)
