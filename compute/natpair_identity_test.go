@@ -102,6 +102,9 @@ func TestNatPairIdentityTakesOverThenOnlyReads(t *testing.T) {
 	pid, _ := os.ReadFile(filepath.Join(b.dir, "identity", "ready"))
 	var ready int
 	fmt.Sscan(string(pid), &ready)
+	// A first check that read EC2 before the takeover's changes showed may have published a 0
+	// before the 1: what is published is counted from here.
+	published := b.count("metric ")
 	for range 5 {
 		_ = syscall.Kill(ready, syscall.SIGUSR1)
 		time.Sleep(200 * time.Millisecond)
@@ -110,8 +113,8 @@ func TestNatPairIdentityTakesOverThenOnlyReads(t *testing.T) {
 	if got := changes(b); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("after lower priorities were heard: changes %v, want still %v", got, want)
 	}
-	if n := b.count("metric "); n != 1 {
-		t.Errorf("%d metric values published, want one: IdentityWhole is sent when it changes (or each minute)", n)
+	if n := b.count("metric ") - published; n != 0 {
+		t.Errorf("%d metric values published while the identity stayed whole, want none: IdentityWhole is sent when it changes (or each minute)", n)
 	}
 }
 
