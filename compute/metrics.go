@@ -30,7 +30,7 @@ const (
 // Where the metrics part of the NAT user data writes the script and its units.
 const (
 	NatMetricsScriptPath = "/usr/local/sbin/nat-instance-metrics"
-	natMetricsUnitPath   = "/etc/systemd/system/nat-instance-metrics"
+	natMetricsUnit       = "nat-instance-metrics"
 	natMetricsMarker     = "NAT_INSTANCE_METRICS"
 )
 
@@ -42,17 +42,17 @@ func natMetricsSteps() []userdata.Step {
 	}
 	return []userdata.Step{
 		file(NatMetricsScriptPath, "0755", NatMetricsScript),
-		file(natMetricsUnitPath+".service", "", `[Unit]
+		file("/etc/systemd/system/"+natMetricsUnit+".service", "", `[Unit]
 Description=NAT instance: publish connection tracking and EC2 allowance metrics to CloudWatch
 After=network-online.target `+NatUnitName+`
 
 [Service]
 Type=oneshot
-RuntimeDirectory=nat-instance-metrics
+RuntimeDirectory=`+natMetricsUnit+`
 RuntimeDirectoryPreserve=yes
 ExecStart=`+NatMetricsScriptPath+" "+MetricsNamespace+`
 `),
-		file(natMetricsUnitPath+".timer", "", `[Unit]
+		file("/etc/systemd/system/"+natMetricsUnit+".timer", "", `[Unit]
 Description=NAT instance: publish capacity metrics every minute
 
 [Timer]
@@ -63,7 +63,7 @@ AccuracySec=5s
 [Install]
 WantedBy=timers.target
 `),
-		{Run: "systemctl daemon-reload\nsystemctl enable --now nat-instance-metrics.timer"},
+		{Run: "systemctl daemon-reload\nsystemctl enable --now " + natMetricsUnit + ".timer"},
 	}
 }
 

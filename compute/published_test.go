@@ -43,7 +43,7 @@ func TestScriptMetricsAreWhatTheScriptPublishes(t *testing.T) {
 	if !slices.Equal(slices.Sorted(slices.Values(listed)), slices.Sorted(slices.Values(names))) {
 		t.Errorf("ScriptMetrics %v, the script publishes %v", listed, names)
 	}
-	unit, _ := userdata.Script{Steps: natMetricsSteps()}.File(natMetricsUnitPath + ".service")
+	unit, _ := userdata.Script{Steps: natMetricsSteps()}.File("/etc/systemd/system/" + natMetricsUnit + ".service")
 	if !strings.Contains(unit.Content, "\nExecStart="+NatMetricsScriptPath+" "+MetricsNamespace+"\n") {
 		t.Errorf("the user data does not run the script with the namespace %s", MetricsNamespace)
 	}
