@@ -3,7 +3,8 @@ package compute
 import (
 	_ "embed"
 	"encoding/json"
-	"fmt"
+
+	"nat-instance/userdata"
 )
 
 // NatMetricsScript publishes the NAT's capacity metrics; a systemd timer runs it every minute.
@@ -26,36 +27,32 @@ const (
 	MetricAllowanceExceeded = "AllowanceExceeded"
 )
 
-// Paths and heredoc markers of the metrics part of the NAT user data.
+// Where the metrics part of the NAT user data writes the script and its units.
 const (
 	NatMetricsScriptPath = "/usr/local/sbin/nat-instance-metrics"
 	natMetricsUnit       = "nat-instance-metrics"
 	natMetricsMarker     = "NAT_INSTANCE_METRICS"
 )
 
-// NatMetricsUserData renders the part of the NAT's user data that installs the metrics script
-// and its timer: every minute, from a minute after boot.
-func NatMetricsUserData() string {
-	return fmt.Sprintf(`
-install -d -m 0755 "$(dirname %[1]s)"
-cat >%[1]s <<'%[2]s'
-%[3]s%[2]s
-chmod 0755 %[1]s
-
-cat >/etc/systemd/system/%[4]s.service <<'%[2]s'
-[Unit]
+// natMetricsSteps install the metrics script and its timer: every minute, from a minute after
+// boot.
+func natMetricsSteps() []userdata.Step {
+	file := func(path, mode, content string) userdata.Step {
+		return userdata.Step{File: &userdata.File{Path: path, Mode: mode, Content: content, Marker: natMetricsMarker}}
+	}
+	return []userdata.Step{
+		file(NatMetricsScriptPath, "0755", NatMetricsScript),
+		file("/etc/systemd/system/"+natMetricsUnit+".service", "", `[Unit]
 Description=NAT instance: publish connection tracking and EC2 allowance metrics to CloudWatch
-After=network-online.target %[5]s
+After=network-online.target `+NatUnitName+`
 
 [Service]
 Type=oneshot
-RuntimeDirectory=%[4]s
+RuntimeDirectory=`+natMetricsUnit+`
 RuntimeDirectoryPreserve=yes
-ExecStart=%[1]s %[6]s
-%[2]s
-
-cat >/etc/systemd/system/%[4]s.timer <<'%[2]s'
-[Unit]
+ExecStart=`+NatMetricsScriptPath+" "+MetricsNamespace+`
+`),
+		file("/etc/systemd/system/"+natMetricsUnit+".timer", "", `[Unit]
 Description=NAT instance: publish capacity metrics every minute
 
 [Timer]
@@ -65,11 +62,9 @@ AccuracySec=5s
 
 [Install]
 WantedBy=timers.target
-%[2]s
-
-systemctl daemon-reload
-systemctl enable --now %[4]s.timer
-`, NatMetricsScriptPath, natMetricsMarker, NatMetricsScript, natMetricsUnit, NatUnitName, MetricsNamespace)
+`),
+		{Run: "systemctl daemon-reload\nsystemctl enable --now " + natMetricsUnit + ".timer"},
+	}
 }
 
 // PutNatMetricsPolicy lets an instance publish metrics to the NAT's namespace only.

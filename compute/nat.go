@@ -126,7 +126,7 @@ func NewNatInstance(ctx *pulumi.Context, name string, args *NatInstanceArgs, opt
 		DeviceIndex:        pulumi.Int(0),
 		NetworkInterfaceId: eni.ID(),
 	}}
-	instanceArgs.UserData = pulumi.String(NatUserData(args.VpcCidr) + NatMetricsUserData())
+	instanceArgs.UserData = pulumi.String(NatUserData(args.VpcCidr))
 	// cloud-init runs user data once: a changed boot script needs a new instance.
 	instanceArgs.UserDataReplaceOnChange = pulumi.Bool(true)
 	instance, err := ec2.NewInstance(ctx, name, instanceArgs, args.instanceOptions(parent,

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"text/template"
+
+	"nat-instance/userdata"
 )
 
 // NatPairMember is what one member of a NAT pair needs at boot. Plain values: the program
@@ -70,29 +72,25 @@ const (
 	NatPairCheckInterval = 10
 )
 
-// NatPairFile is one file the member user data writes.
-type NatPairFile struct {
-	Path    string
-	Mode    string
-	Content string
-}
-
-// NatPairFiles lists the files a member installs, in the order the user data writes them: the
+// natPairFiles lists the files a member installs, in the order the user data writes them: the
 // package installer first (it runs before the others are written).
-func NatPairFiles(m NatPairMember) []NatPairFile {
-	return []NatPairFile{
-		{NatPairInstallPath, "0755", NatPairInstallScript},
-		{NatScriptPath, "0755", NatBootScript},
-		{NatPairSetupPath, "0755", NatPairSetupScript},
-		{NatPairNotifyPath, "0755", NatPairNotifyScript},
-		{NatPairIdentityPath, "0755", NatPairIdentityScript},
-		{NatPairHealthPath, "0755", NatPairHealthScript},
-		{NatPairEnvPath, "0644", natPairEnv(m)},
-		{NatPairKeepalivedPath, "0644", renderPairTemplate(natPairKeepalivedTemplate, m)},
-		{NatPairConntrackdPath, "0644", renderPairTemplate(natPairConntrackdTemplate, m)},
-		{"/etc/systemd/system/" + NatUnitName, "0644", natPairUnit},
-		{"/etc/systemd/system/conntrackd.service.d/nat-pair.conf", "0644", natPairConntrackdDropIn},
-		{"/etc/systemd/system/keepalived.service.d/nat-pair.conf", "0644", natPairKeepalivedDropIn},
+func natPairFiles(m NatPairMember) []userdata.File {
+	file := func(path, mode, content string) userdata.File {
+		return userdata.File{Path: path, Mode: mode, Content: content, Marker: heredocMarker(path)}
+	}
+	return []userdata.File{
+		file(NatPairInstallPath, "0755", NatPairInstallScript),
+		file(NatScriptPath, "0755", NatBootScript),
+		file(NatPairSetupPath, "0755", NatPairSetupScript),
+		file(NatPairNotifyPath, "0755", NatPairNotifyScript),
+		file(NatPairIdentityPath, "0755", NatPairIdentityScript),
+		file(NatPairHealthPath, "0755", NatPairHealthScript),
+		file(NatPairEnvPath, "0644", natPairEnv(m)),
+		file(NatPairKeepalivedPath, "0644", renderPairTemplate(natPairKeepalivedTemplate, m)),
+		file(NatPairConntrackdPath, "0644", renderPairTemplate(natPairConntrackdTemplate, m)),
+		file(NatUnitPath, "0644", natPairUnit),
+		file("/etc/systemd/system/conntrackd.service.d/nat-pair.conf", "0644", natPairConntrackdDropIn),
+		file("/etc/systemd/system/keepalived.service.d/nat-pair.conf", "0644", natPairKeepalivedDropIn),
 	}
 }
 
@@ -173,45 +171,29 @@ Requires=` + NatUnitName + ` conntrackd.service
 const natPairNeeds = "aws:awscli-2 nft:nftables keepalived:keepalived conntrackd:conntrack-tools"
 
 // NatPairUserData renders a member's user data: the package installer, run at once for what the
-// image lacks (through the member's own Elastic IP), every other file by heredoc, then the units
-// in order.
+// image lacks (through the member's own Elastic IP), every other file, then the units in order.
 func NatPairUserData(m NatPairMember) string {
-	var b strings.Builder
-	b.WriteString("#!/bin/bash\n# NAT pair member boot configuration, rendered by the nat-instance Pulumi program.\nset -euo pipefail\n")
-	for i, f := range NatPairFiles(m) {
-		marker := heredocMarker(f.Path)
-		fmt.Fprintf(&b, "\ninstall -d -m 0755 \"$(dirname %[1]s)\"\ncat >%[1]s <<'%[2]s'\n%[3]s%[2]s\nchmod %[4]s %[1]s\n",
-			f.Path, marker, f.Content, f.Mode)
+	return natPairScript(m).Render()
+}
+
+func natPairScript(m NatPairMember) userdata.Script {
+	s := userdata.Script{Title: "NAT pair member boot configuration"}
+	for i, f := range natPairFiles(m) {
+		step := userdata.Step{File: &f}
 		if i == 0 {
-			b.WriteString(NatPairInstallPath + " " + natPairNeeds + "\n")
+			step.Run = NatPairInstallPath + " " + natPairNeeds
 		}
+		s.Steps = append(s.Steps, step)
 	}
-	b.WriteString("\nsystemctl daemon-reload\nsystemctl enable " + NatUnitName + " conntrackd.service keepalived.service\n")
-	b.WriteString("systemctl start " + NatUnitName + "\nsystemctl restart conntrackd.service\nsystemctl restart keepalived.service\n")
+	s.Steps = append(s.Steps, userdata.Step{Run: "systemctl daemon-reload\nsystemctl enable " + NatUnitName + " conntrackd.service keepalived.service\n" +
+		"systemctl start " + NatUnitName + "\nsystemctl restart conntrackd.service\nsystemctl restart keepalived.service"})
 	// Each member publishes its own table and allowance counters, active or standby.
-	b.WriteString(NatMetricsUserData())
-	return b.String()
+	s.Steps = append(s.Steps, natMetricsSteps()...)
+	return s
 }
 
 // heredocMarker is the heredoc delimiter of the file at path, unique per path:
 // /etc/keepalived/keepalived.conf -> NAT_PAIR_ETC_KEEPALIVED_KEEPALIVED_CONF.
 func heredocMarker(path string) string {
 	return "NAT_PAIR" + strings.ToUpper(strings.NewReplacer("/", "_", ".", "_", "-", "_").Replace(path))
-}
-
-// HeredocFile returns the content a user data's `cat >path <<'MARKER'` heredoc writes.
-func HeredocFile(userData, path string) (string, bool) {
-	_, rest, ok := strings.Cut(userData, "\ncat >"+path+" <<'")
-	if !ok {
-		return "", false
-	}
-	marker, body, ok := strings.Cut(rest, "'\n")
-	if !ok {
-		return "", false
-	}
-	content, _, ok := strings.Cut(body, "\n"+marker+"\n")
-	if !ok {
-		return "", false
-	}
-	return content + "\n", true
 }

@@ -5,6 +5,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"nat-instance/userdata"
 )
 
 func testMember(startsActive bool) NatPairMember {
@@ -20,37 +22,34 @@ func testMember(startsActive bool) NatPairMember {
 func TestNatPairUserDataWritesEveryFile(t *testing.T) {
 	m := testMember(true)
 	ud := NatPairUserData(m)
-	for _, f := range NatPairFiles(m) {
-		got, ok := HeredocFile(ud, f.Path)
-		if !ok || got != f.Content {
-			t.Errorf("%s: heredoc gives %q (found %v), want the file's bytes", f.Path, got, ok)
-		}
-		if !strings.Contains(ud, "\nchmod "+f.Mode+" "+f.Path+"\n") {
-			t.Errorf("%s: no chmod %s", f.Path, f.Mode)
+	read := readUserData(t, ud)
+	for _, f := range natPairFiles(m) {
+		got, ok := read.File(f.Path)
+		if !ok || got.Content != f.Content || got.Mode != f.Mode {
+			t.Errorf("%s: read back as %+v (found %v), want the file's bytes with mode %s", f.Path, got, ok, f.Mode)
 		}
 	}
 	if out, err := exec.Command("bash", "-n", "-c", ud).CombinedOutput(); err != nil {
 		t.Fatalf("user data is not valid bash: %v\n%s", err, out)
 	}
-	if got, _ := HeredocFile(ud, NatScriptPath); got != NatBootScript {
+	if got, _ := read.File(NatScriptPath); got.Content != NatBootScript {
 		t.Error("the single NAT's boot script is not installed unchanged")
 	}
 	// The installer runs once it is written, before any other file (a package must not
 	// overwrite a configuration), for every command a member runs.
-	install := "\n" + NatPairInstallPath + " aws:awscli-2 nft:nftables keepalived:keepalived conntrackd:conntrack-tools\n"
-	at := strings.Index(ud, install)
-	if at < 0 || at < strings.Index(ud, "chmod 0755 "+NatPairInstallPath) || at > strings.Index(ud, "cat >"+NatScriptPath) {
-		t.Errorf("user data does not run %q right after writing the installer", strings.TrimSpace(install))
+	install := NatPairInstallPath + " aws:awscli-2 nft:nftables keepalived:keepalived conntrackd:conntrack-tools"
+	if first := read.Steps[0]; first.File == nil || first.File.Path != NatPairInstallPath || first.Run != install {
+		t.Errorf("user data starts with %+v, want to write %s and run %q", first, NatPairInstallPath, install)
 	}
-	if !strings.Contains(ud, "systemctl enable nat-instance.service conntrackd.service keepalived.service") {
+	if !strings.Contains(ud, "\nsystemctl enable nat-instance.service conntrackd.service keepalived.service\n") {
 		t.Error("user data does not enable the units")
 	}
 }
 
 // The priority decides only who starts active: both members are BACKUP with nopreempt.
 func TestNatPairKeepalivedConfig(t *testing.T) {
-	active, _ := HeredocFile(NatPairUserData(testMember(true)), NatPairKeepalivedPath)
-	standby, _ := HeredocFile(NatPairUserData(testMember(false)), NatPairKeepalivedPath)
+	active := fileContent(t, NatPairUserData(testMember(true)), NatPairKeepalivedPath)
+	standby := fileContent(t, NatPairUserData(testMember(false)), NatPairKeepalivedPath)
 	for _, want := range []string{"state BACKUP\n", "\tnopreempt\n", "unicast_src_ip 10.40.1.101\n", "\t\t10.40.1.102\n",
 		"virtual_router_id 1\n", "enable_script_security", "script_user root", `script "/usr/local/sbin/nat-pair-health"`,
 		"include /run/nat-pair/keepalived-interface.conf", "vrrp_higher_prio_send_advert true",
@@ -67,7 +66,7 @@ func TestNatPairKeepalivedConfig(t *testing.T) {
 	if !strings.Contains(active, "priority 150\n") || !strings.Contains(standby, "priority 100\n") {
 		t.Errorf("priorities: active\n%s\nstandby\n%s", active, standby)
 	}
-	conf, _ := HeredocFile(NatPairUserData(testMember(true)), NatPairConntrackdPath)
+	conf := fileContent(t, NatPairUserData(testMember(true)), NatPairConntrackdPath)
 	for _, want := range []string{"Mode FTFW", "IPv4_address 10.40.1.101\n", "IPv4_Destination_Address 10.40.1.102\n",
 		"Port 3780\n", "LockFile /run/nat-pair/conntrackd.lock", "Path /run/nat-pair/conntrackd.ctl"} {
 		if !strings.Contains(conf, want) {
@@ -93,7 +92,7 @@ func TestPairUserDataPacksWithinEC2sLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if back, err := UnpackUserData(packed); err != nil || back != text {
+	if back, err := userdata.FirstBoot("", packed); err != nil || back != text {
 		t.Fatalf("unpacked user data differs (err %v)", err)
 	}
 	if again, _ := GzipUserData(text); again != packed {

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"nat-instance/userdata"
 )
 
 // scriptPublishes reads, off nat-metrics.sh, the metrics it puts: the names its put-metric-data
@@ -41,7 +43,8 @@ func TestScriptMetricsAreWhatTheScriptPublishes(t *testing.T) {
 	if !slices.Equal(slices.Sorted(slices.Values(listed)), slices.Sorted(slices.Values(names))) {
 		t.Errorf("ScriptMetrics %v, the script publishes %v", listed, names)
 	}
-	if !strings.Contains(NatMetricsUserData(), "ExecStart="+NatMetricsScriptPath+" "+MetricsNamespace+"\n") {
+	unit, _ := userdata.Script{Steps: natMetricsSteps()}.File("/etc/systemd/system/" + natMetricsUnit + ".service")
+	if !strings.Contains(unit.Content, "\nExecStart="+NatMetricsScriptPath+" "+MetricsNamespace+"\n") {
 		t.Errorf("the user data does not run the script with the namespace %s", MetricsNamespace)
 	}
 }

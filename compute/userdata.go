@@ -3,6 +3,8 @@ package compute
 import (
 	_ "embed"
 	"fmt"
+
+	"nat-instance/userdata"
 )
 
 // NatBootScript is the script the NAT instance's systemd unit runs at every boot. Tests and the
@@ -11,13 +13,12 @@ import (
 //go:embed nat-boot.sh
 var NatBootScript string
 
-// Paths and heredoc markers of the NAT user data. The network twin reads the script and the unit
-// back out of the rendered user data by these markers.
+// Paths of the NAT user data. The network twin reads the script and the unit back out of the
+// rendered user data by these paths.
 const (
-	NatScriptPath   = "/usr/local/sbin/nat-instance-setup"
-	NatUnitName     = "nat-instance.service"
-	NatScriptMarker = "NAT_INSTANCE_SCRIPT"
-	NatUnitMarker   = "NAT_INSTANCE_UNIT"
+	NatScriptPath = "/usr/local/sbin/nat-instance-setup"
+	NatUnitName   = "nat-instance.service"
+	NatUnitPath   = "/etc/systemd/system/" + NatUnitName
 	// NatInstallBegin and NatInstallEnd bracket the only step that needs the internet: the
 	// package install when the AMI lacks nft.
 	NatInstallBegin = "# --- begin package install ---"
@@ -26,21 +27,26 @@ const (
 
 // NatUserData renders the NAT instance's user data: install nftables only if the AMI lacks it
 // (with swap and retries, so a 512 MiB instance survives dnf), write the boot script and a
-// systemd unit that runs it at every boot, and start it now.
+// systemd unit that runs it at every boot, start it now, then the metrics timer.
 func NatUserData(vpcCidr string) string {
-	return fmt.Sprintf(`#!/bin/bash
-# NAT instance boot configuration, rendered by the nat-instance Pulumi program.
-set -euo pipefail
+	return natScript(vpcCidr).Render()
+}
 
-%[1]s
+func natScript(vpcCidr string) userdata.Script {
+	return userdata.Script{
+		Title: "NAT instance boot configuration",
+		Steps: append([]userdata.Step{
+			{Run: packageInstall("command -v nft >/dev/null", "nftables")},
+			{File: &userdata.File{Path: NatScriptPath, Mode: "0755", Content: NatBootScript, Marker: "NAT_INSTANCE_SCRIPT"}},
+			{File: &userdata.File{Path: NatUnitPath, Content: natUnit(vpcCidr), Marker: "NAT_INSTANCE_UNIT"}},
+			{Run: "systemctl daemon-reload\nsystemctl enable --now " + NatUnitName},
+		}, natMetricsSteps()...),
+	}
+}
 
-install -d -m 0755 "$(dirname %[2]s)"
-cat >%[2]s <<'%[3]s'
-%[4]s%[3]s
-chmod 0755 %[2]s
-
-cat >/etc/systemd/system/%[5]s <<'%[6]s'
-[Unit]
+// natUnit runs the boot script at every boot, once the network is up.
+func natUnit(vpcCidr string) string {
+	return `[Unit]
 Description=NAT instance: IPv4 forwarding, masquerade and forward filter
 Wants=network-online.target
 After=network-online.target
@@ -48,16 +54,11 @@ After=network-online.target
 [Service]
 Type=oneshot
 RemainAfterExit=yes
-ExecStart=%[2]s %[7]s
+ExecStart=` + NatScriptPath + " " + vpcCidr + `
 
 [Install]
 WantedBy=multi-user.target
-%[6]s
-
-systemctl daemon-reload
-systemctl enable --now %[5]s
-`, packageInstall("command -v nft >/dev/null", "nftables"), NatScriptPath, NatScriptMarker, NatBootScript,
-		NatUnitName, NatUnitMarker, vpcCidr)
+`
 }
 
 // packageInstall renders the only step that needs the internet: when present fails, install

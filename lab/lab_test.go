@@ -218,24 +218,20 @@ func TestNatUserDataRunsTheBootScriptAtEveryBoot(t *testing.T) {
 	g := record(t, config("vpcCidr", "10.99.0.0/16", "publicSubnetCidr", "10.99.1.0/24",
 		"privateSubnetCidr", "10.99.2.0/24", "natPrivateIp", "10.99.1.100", "privateInstanceIps", `["10.99.2.101"]`))
 	nat := named(t, g, tInstance, "nat-instance")
-	userData := nat.String("userData")
-	for _, want := range []string{
-		compute.NatBootScript,
-		"ExecStart=" + compute.NatScriptPath + " 10.99.0.0/16",
-		// A quoted marker: the script is written as it is, not expanded by the shell.
-		"<<'" + compute.NatScriptMarker + "'\n" + compute.NatBootScript + compute.NatScriptMarker + "\n",
-		"WantedBy=multi-user.target",
-		"systemctl enable --now " + compute.NatUnitName,
-	} {
-		if !strings.Contains(userData, want) {
-			t.Errorf("NAT user data lacks %q", want)
+	if script, _ := fileOf(t, nat, compute.NatScriptPath); script != compute.NatBootScript {
+		t.Errorf("NAT user data writes %s as\n%s\nwant the boot script unchanged", compute.NatScriptPath, script)
+	}
+	unit, _ := fileOf(t, nat, compute.NatUnitPath)
+	for _, want := range []string{"\nExecStart=" + compute.NatScriptPath + " 10.99.0.0/16\n", "\nWantedBy=multi-user.target\n"} {
+		if !strings.Contains(unit, want) {
+			t.Errorf("NAT unit lacks %q:\n%s", want, unit)
 		}
+	}
+	if userData := nat.String("userData"); !strings.Contains(userData, "\nsystemctl enable --now "+compute.NatUnitName+"\n") {
+		t.Errorf("NAT user data does not start %s:\n%s", compute.NatUnitName, userData)
 	}
 	if nat.Inputs["userDataReplaceOnChange"] != true {
 		t.Error("userDataReplaceOnChange is not true: a changed boot script would never run")
-	}
-	if strings.Contains(compute.NatBootScript, compute.NatScriptMarker) {
-		t.Error("the boot script contains its own heredoc marker; the user data would cut it short")
 	}
 }
 

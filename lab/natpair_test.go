@@ -11,6 +11,7 @@ import (
 	"nat-instance/compute"
 	"nat-instance/mockgraph"
 	"nat-instance/settings"
+	"nat-instance/userdata"
 )
 
 const (
@@ -50,7 +51,7 @@ func envValue(t *testing.T, instance mockgraph.Resource, key string) string {
 // memberEnv reads the settings file a member's user data installs.
 func memberEnv(t *testing.T, instance mockgraph.Resource) string {
 	t.Helper()
-	env, ok := compute.HeredocFile(userDataOf(t, instance), compute.NatPairEnvPath)
+	env, ok := fileOf(t, instance, compute.NatPairEnvPath)
 	if !ok {
 		t.Fatalf("%s's user data installs no %s", instance.Name, compute.NatPairEnvPath)
 	}
@@ -135,7 +136,7 @@ func TestNatPairResources(t *testing.T) {
 				t.Errorf("%s's %s lacks %s:\n%s", name, compute.NatPairEnvPath, line, env)
 			}
 		}
-		keepalived, _ := compute.HeredocFile(userDataOf(t, member), compute.NatPairKeepalivedPath)
+		keepalived, _ := fileOf(t, member, compute.NatPairKeepalivedPath)
 		if !strings.Contains(keepalived, "virtual_router_id 1\n") {
 			t.Errorf("%s: keepalived.conf has no virtual_router_id 1:\n%s", name, keepalived)
 		}
@@ -327,7 +328,7 @@ func TestNatPairPerZoneAndSingle(t *testing.T) {
 			}
 			for i := range pairs {
 				nat := settings.NatName(i)
-				keepalived, _ := compute.HeredocFile(userDataOf(t, named(t, g, tInstance, nat+"-b")), compute.NatPairKeepalivedPath)
+				keepalived, _ := fileOf(t, named(t, g, tInstance, nat+"-b"), compute.NatPairKeepalivedPath)
 				if !strings.Contains(keepalived, fmt.Sprintf("virtual_router_id %d\n", i+1)) {
 					t.Errorf("%s: keepalived.conf lacks virtual_router_id %d", nat, i+1)
 				}
@@ -406,14 +407,25 @@ func TestNatPairConfigMistakes(t *testing.T) {
 	}
 }
 
-// userDataOf is what an instance runs at first boot (compute.FirstBootUserData).
+// userDataOf is what an instance runs at first boot.
 func userDataOf(t *testing.T, inst mockgraph.Resource) string {
 	t.Helper()
-	text, err := compute.FirstBootUserData(inst.String("userData"), inst.String("userDataBase64"))
+	text, err := userdata.FirstBoot(inst.String("userData"), inst.String("userDataBase64"))
 	if err != nil {
 		t.Fatalf("%s: %v", inst.Name, err)
 	}
 	return text
+}
+
+// fileOf is what an instance's user data writes at path.
+func fileOf(t *testing.T, inst mockgraph.Resource, path string) (string, bool) {
+	t.Helper()
+	script, err := userdata.Read(inst.String("userData"), inst.String("userDataBase64"))
+	if err != nil {
+		t.Fatalf("%s: %v", inst.Name, err)
+	}
+	f, ok := script.File(path)
+	return f.Content, ok
 }
 
 // EC2 takes at most 16 KB of user data (before base64): every instance's must fit, the NAT pair

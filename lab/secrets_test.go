@@ -7,6 +7,7 @@ import (
 
 	"nat-instance/compute"
 	"nat-instance/mockgraph"
+	"nat-instance/userdata"
 )
 
 // passwordWords are how a password, or a login that needs none, would show in an input.
@@ -20,7 +21,7 @@ func passwordMentions(t *testing.T, g *mockgraph.Graph) (mentions []string, unpa
 		for key, v := range r.Inputs {
 			texts := stringsIn(v)
 			if packed, _ := v.(string); key == "userDataBase64" && packed != "" {
-				text, err := compute.UnpackUserData(packed)
+				text, err := userdata.FirstBoot("", packed)
 				if err != nil {
 					t.Fatalf("%s %s: %v", r.Type, r.Name, err)
 				}

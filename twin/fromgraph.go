@@ -7,6 +7,7 @@ import (
 
 	"nat-instance/compute"
 	"nat-instance/mockgraph"
+	"nat-instance/userdata"
 )
 
 // FromGraph reduces the resources a program run registered to the network they describe.
@@ -117,18 +118,19 @@ func instanceOf(g *mockgraph.Graph, inst mockgraph.Resource, subnetNames, groupN
 		return out, err
 	}
 
-	userData, err := compute.FirstBootUserData(inst.String("userData"), inst.String("userDataBase64"))
+	userData, err := userdata.Read(inst.String("userData"), inst.String("userDataBase64"))
 	if err != nil {
 		return out, fmt.Errorf("twin: instance %s: %w", inst.Name, err)
 	}
-	if files, member := pairFiles(userData); member {
-		out.PairFiles = files
-	} else if userData != "" {
-		boot, err := bootCommand(userData)
-		if err != nil {
+	if _, member := userData.File(compute.NatPairEnvPath); member {
+		out.PairFiles = map[string]string{}
+		for _, f := range userData.Files() {
+			out.PairFiles[f.Path] = f.Content
+		}
+	} else if len(userData.Steps) > 0 {
+		if out.Boot, err = bootCommand(userData); err != nil {
 			return out, fmt.Errorf("twin: instance %s: %w", inst.Name, err)
 		}
-		out.Boot = boot
 	}
 	return out, nil
 }
@@ -150,32 +152,28 @@ func elasticIP(g *mockgraph.Graph, instanceID, interfaceID string) netip.Addr {
 }
 
 // bootCommand takes the NAT boot script and the arguments its systemd unit starts it with out
-// of the rendered user data. Only the package install is left out: the twin has the tools.
-func bootCommand(userData string) (*BootCommand, error) {
-	begin := "<<'" + compute.NatScriptMarker + "'\n"
-	start := strings.Index(userData, begin)
-	if start < 0 {
-		return nil, fmt.Errorf("user data holds no %s heredoc", compute.NatScriptMarker)
+// of the user data. Only the package install is left out: the twin has the tools.
+func bootCommand(userData userdata.Script) (*BootCommand, error) {
+	script, ok := userData.File(compute.NatScriptPath)
+	if !ok {
+		return nil, fmt.Errorf("user data writes no %s", compute.NatScriptPath)
 	}
-	body := userData[start+len(begin):]
-	end := strings.Index(body, "\n"+compute.NatScriptMarker+"\n")
-	if end < 0 {
-		return nil, fmt.Errorf("user data: %s heredoc is not closed", compute.NatScriptMarker)
+	unit, ok := userData.File(compute.NatUnitPath)
+	if !ok {
+		return nil, fmt.Errorf("user data writes no %s", compute.NatUnitPath)
 	}
-	script := body[:end+1]
-
-	for line := range strings.Lines(userData) {
+	for line := range strings.Lines(unit.Content) {
 		command, ok := strings.CutPrefix(strings.TrimSpace(line), "ExecStart=")
 		if !ok {
 			continue
 		}
 		fields := strings.Fields(command)
 		if len(fields) == 0 || fields[0] != compute.NatScriptPath {
-			return nil, fmt.Errorf("user data: the unit starts %q, not %s", command, compute.NatScriptPath)
+			return nil, fmt.Errorf("user data: %s starts %q, not %s", compute.NatUnitName, command, compute.NatScriptPath)
 		}
-		return &BootCommand{Script: []byte(script), Args: fields[1:]}, nil
+		return &BootCommand{Script: []byte(script.Content), Args: fields[1:]}, nil
 	}
-	return nil, fmt.Errorf("user data: no systemd unit starts %s", compute.NatScriptPath)
+	return nil, fmt.Errorf("user data: %s starts nothing", compute.NatUnitName)
 }
 
 // routesOf reads the id and routes of the table associated with a subnet. A subnet without an

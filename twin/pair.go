@@ -45,20 +45,6 @@ func pairSettings(files map[string]string) (map[string]string, error) {
 	return out, nil
 }
 
-// pairFiles takes every file a member's user data writes back out of it, by path.
-func pairFiles(userData string) (map[string]string, bool) {
-	if _, ok := compute.HeredocFile(userData, compute.NatPairEnvPath); !ok {
-		return nil, false
-	}
-	files := map[string]string{}
-	for _, f := range compute.NatPairFiles(compute.NatPairMember{}) {
-		if content, ok := compute.HeredocFile(userData, f.Path); ok {
-			files[f.Path] = content
-		}
-	}
-	return files, true
-}
-
 // pairsOf groups the members of a topology into pairs by the Elastic IP allocation they share;
 // publicIPs maps allocation ids to addresses.
 func pairsOf(instances []Instance, publicIPs map[string]netip.Addr) ([]Pair, error) {
