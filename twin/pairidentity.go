@@ -53,7 +53,9 @@ func (t *Twin) queueEvents(ctx context.Context, member string, states ...string)
 	for _, s := range states {
 		lines += `INSTANCE "nat" ` + s + ` 100\n`
 	}
-	_, err := t.InMember(ctx, member, "bash", "-c", `printf '`+lines+`' >`+notifyFIFO)
+	// One write(2), so that the reader finds every event queued when it wakes: bash's own printf
+	// writes line by line (bash line-buffers its standard output), coreutils' at exit.
+	_, err := t.InMember(ctx, member, "bash", "-c", `env printf '`+lines+`' >`+notifyFIFO)
 	return err
 }
 
