@@ -67,7 +67,7 @@ type NatInstance struct {
 // NewNatInstance creates the NAT's security group, network interface (source/dest check off),
 // Elastic IP, instance and the private default routes.
 func NewNatInstance(ctx *pulumi.Context, name string, args *NatInstanceArgs, opts ...pulumi.ResourceOption) (*NatInstance, error) {
-	settings, err := args.InstanceSettings.withImage(ctx)
+	settings, err := args.InstanceSettings.WithImage(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -77,14 +77,8 @@ func NewNatInstance(ctx *pulumi.Context, name string, args *NatInstanceArgs, opt
 	}
 	parent := pulumi.Parent(n)
 
-	inbound, outbound := natRules(args.VpcCidr, args.SSHAllowedCidrs)
-	sg, err := ec2.NewSecurityGroup(ctx, name, &ec2.SecurityGroupArgs{
-		VpcId:       args.VpcID,
-		Description: pulumi.String("NAT instance: forwards web, UDP and ICMP from the VPC to the internet"),
-		Ingress:     ingress(inbound),
-		Egress:      egress(outbound),
-		Tags:        pulumi.StringMap{"Name": pulumi.String(name)},
-	}, parent)
+	inbound, outbound := NatRules(args.VpcCidr, args.SSHAllowedCidrs)
+	sg, err := NewSecurityGroup(ctx, name, args.VpcID, "NAT instance: forwards web, UDP and ICMP from the VPC to the internet", inbound, outbound, parent)
 	if err != nil {
 		return nil, fmt.Errorf("compute: NAT security group: %w", err)
 	}
@@ -121,7 +115,7 @@ func NewNatInstance(ctx *pulumi.Context, name string, args *NatInstanceArgs, opt
 		return nil, fmt.Errorf("compute: NAT Elastic IP association: %w", err)
 	}
 
-	instanceArgs := hardenedInstanceArgs(settings, name)
+	instanceArgs := HardenedInstanceArgs(settings, name)
 	instanceArgs.NetworkInterfaces = ec2.InstanceNetworkInterfaceArray{ec2.InstanceNetworkInterfaceArgs{
 		DeviceIndex:        pulumi.Int(0),
 		NetworkInterfaceId: eni.ID(),
@@ -129,7 +123,7 @@ func NewNatInstance(ctx *pulumi.Context, name string, args *NatInstanceArgs, opt
 	instanceArgs.UserData = pulumi.String(NatUserData(args.VpcCidr))
 	// cloud-init runs user data once: a changed boot script needs a new instance.
 	instanceArgs.UserDataReplaceOnChange = pulumi.Bool(true)
-	instance, err := ec2.NewInstance(ctx, name, instanceArgs, args.instanceOptions(parent,
+	instance, err := ec2.NewInstance(ctx, name, instanceArgs, args.InstanceOptions(parent,
 		// The Elastic IP and the public subnet's way to the internet gateway are in place
 		// before boot, so a package install at boot has a way out.
 		pulumi.DependsOn(append([]pulumi.Resource{association}, args.PublicRouting...)),

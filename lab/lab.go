@@ -11,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"nat-instance/compute"
+	"nat-instance/natpair"
 	"nat-instance/network"
 	"nat-instance/settings"
 )
@@ -59,7 +60,7 @@ func Program(ctx *pulumi.Context) error {
 
 	// Session Manager instead of open SSH, for every instance. Single NAT instances have a role of
 	// their own, which may also publish their capacity metrics (and only to their namespace); a
-	// NAT pair has its own role too (compute.NewNatPair).
+	// NAT pair has its own role too (natpair.New).
 	profile, err := compute.NewSessionManagerProfile(ctx, "nat-lab-ssm", &compute.SessionManagerProfileArgs{
 		// The description the shared role always had: the private instances' role is unchanged.
 		Description:         "Session Manager access to the nat-instance lab's instances",
@@ -110,7 +111,7 @@ func Program(ctx *pulumi.Context) error {
 	natSettings.InstanceType, natSettings.AmiID, natSettings.AmiPinned = s.NatInstanceType, pulumi.String(natImage.ID), natImage.Pinned
 	natSettings.InstanceProfileName = natProfileName
 	var nats []natEndpoint
-	var pairs []*compute.NatPair
+	var pairs []*natpair.Pair
 	var natAmis []pulumi.StringOutput // the images the NAT instances run, as recorded
 	var monitored []compute.Monitored // what the dashboard shows of each NAT
 	for _, zone := range s.NatZones() {
