@@ -2,7 +2,6 @@ package compute
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -73,13 +72,6 @@ type watched struct {
 	partition, region string
 	// pair is the value of the pair dimension, for alarms on what a pair publishes.
 	pair string
-}
-
-// NewMemberAlarms registers a pair member's alarms: those of every NAT instance, and those that
-// bring a failed member back (their EC2 actions named in partition and region).
-func NewMemberAlarms(ctx *pulumi.Context, name string, instanceID pulumi.IDOutput, notify pulumi.StringInput, partition, region string, opts ...pulumi.ResourceOption) ([]pulumi.StringOutput, error) {
-	w := watched{name: name, instanceID: instanceID, notify: notify, partition: partition, region: region}
-	return newAlarms(ctx, w, slices.Concat(capacityAlarms, memberAlarms), opts...)
 }
 
 // NewPairAlarms registers the alarms of the pair named name as a whole, on what its members publish.

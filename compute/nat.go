@@ -100,57 +100,26 @@ func NewNatInstance(ctx *pulumi.Context, name string, args *NatInstanceArgs, opt
 		return nil, fmt.Errorf("compute: NAT network interface %s: %w", args.PrivateIP, err)
 	}
 
-	eip, err := ec2.NewEip(ctx, name, &ec2.EipArgs{
-		Domain: pulumi.String("vpc"),
-		Tags:   pulumi.StringMap{"Name": pulumi.String(name)},
-	}, parent)
-	if err != nil {
-		return nil, fmt.Errorf("compute: NAT Elastic IP: %w", err)
-	}
-	association, err := ec2.NewEipAssociation(ctx, name, &ec2.EipAssociationArgs{
-		AllocationId:       eip.AllocationId,
-		NetworkInterfaceId: eni.ID(),
-	}, parent, pulumi.DependsOn(args.InternetGateway))
-	if err != nil {
-		return nil, fmt.Errorf("compute: NAT Elastic IP association: %w", err)
-	}
-
-	instanceArgs := HardenedInstanceArgs(settings, name)
-	instanceArgs.NetworkInterfaces = ec2.InstanceNetworkInterfaceArray{ec2.InstanceNetworkInterfaceArgs{
-		DeviceIndex:        pulumi.Int(0),
-		NetworkInterfaceId: eni.ID(),
-	}}
-	instanceArgs.UserData = pulumi.String(NatUserData(args.VpcCidr))
-	// cloud-init runs user data once: a changed boot script needs a new instance.
-	instanceArgs.UserDataReplaceOnChange = pulumi.Bool(true)
-	instance, err := ec2.NewInstance(ctx, name, instanceArgs, args.InstanceOptions(parent,
-		// The Elastic IP and the public subnet's way to the internet gateway are in place
-		// before boot, so a package install at boot has a way out.
-		pulumi.DependsOn(append([]pulumi.Resource{association}, args.PublicRouting...)),
-		// The interface can serve one instance at a time: the old one must go first.
-		pulumi.DeleteBeforeReplace(true))...)
-	if err != nil {
-		return nil, fmt.Errorf("compute: NAT instance: %w", err)
-	}
-
 	// Whom the alarms tell, and the NAT's own dashboard if asked for.
 	monitoring, err := NewMonitoring(ctx, name, args.MonitoringArgs, parent)
 	if err != nil {
 		return nil, err
 	}
-	alarms, err := newAlarms(ctx, watched{name: name, instanceID: instance.ID(), notify: monitoring.Notify.TopicArn}, capacityAlarms, parent)
+	machine, err := NewNatMachine(ctx, name, NatMachineArgs{
+		Settings:        settings,
+		Interface:       eni,
+		UserData:        pulumi.String(NatUserData(args.VpcCidr)),
+		InternetGateway: args.InternetGateway,
+		DependsOn:       args.PublicRouting,
+		Options:         args.InstanceOptions,
+		Notify:          monitoring.Notify.TopicArn,
+	}, parent)
 	if err != nil {
 		return nil, err
 	}
-
-	for _, route := range args.PrivateRoutes {
-		if _, err := ec2.NewRoute(ctx, route.Name, &ec2.RouteArgs{
-			RouteTableId:         route.RouteTableID,
-			DestinationCidrBlock: pulumi.String("0.0.0.0/0"),
-			NetworkInterfaceId:   eni.ID(),
-		}, parent); err != nil {
-			return nil, fmt.Errorf("compute: private default route %s: %w", route.Name, err)
-		}
+	instance, eip := machine.Instance, machine.Eip
+	if err := NewDefaultRoutes(ctx, args.PrivateRoutes, eni.ID(), parent); err != nil {
+		return nil, err
 	}
 
 	n.SecurityGroupID = sg.ID().ToStringOutput()
@@ -159,7 +128,7 @@ func NewNatInstance(ctx *pulumi.Context, name string, args *NatInstanceArgs, opt
 	n.Ami = instance.Ami
 	n.PrivateIP = eni.PrivateIp
 	n.PublicIP = eip.PublicIp
-	n.AlarmArns = pulumi.ToStringArrayOutput(alarms)
+	n.AlarmArns = pulumi.ToStringArrayOutput(machine.AlarmArns)
 	n.monitored = Monitored{Name: name, MemberNames: []string{name}, PublicIP: eip.PublicIp, AlarmArns: n.AlarmArns,
 		InstanceIds: pulumi.ToStringArrayOutput([]pulumi.StringOutput{n.InstanceID})}
 	if err := monitoring.Watch(ctx, []Monitored{n.monitored}); err != nil {

@@ -179,29 +179,12 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		return nil, err
 	}
 	var alarms []pulumi.StringOutput
-	routeTables := pulumi.StringArray{}
-	for _, route := range args.PrivateRoutes {
+	routeTables, routes := pulumi.StringArray{}, make([]compute.PrivateRoute, len(args.PrivateRoutes))
+	for i, route := range args.PrivateRoutes {
 		routeTables = append(routeTables, route.RouteTableID)
+		routes[i] = route.PrivateRoute
 	}
 	for i, m := range members {
-		// Each member's own way out, active or standby: packages at first boot, Session
-		// Manager, and the EC2 API calls of a takeover.
-		m.eip, err = ec2.NewEip(ctx, m.name, &ec2.EipArgs{
-			Domain: pulumi.String("vpc"),
-			Tags:   pulumi.StringMap{"Name": pulumi.String(m.name)},
-		}, parent)
-		if err != nil {
-			return nil, fmt.Errorf("natpair: member Elastic IP %s: %w", m.name, err)
-		}
-		association, err := ec2.NewEipAssociation(ctx, m.name, &ec2.EipAssociationArgs{
-			AllocationId:       m.eip.AllocationId,
-			NetworkInterfaceId: m.eni.ID(),
-			PrivateIpAddress:   pulumi.String(m.ip),
-		}, parent, pulumi.DependsOn(args.InternetGateway))
-		if err != nil {
-			return nil, fmt.Errorf("natpair: member Elastic IP association %s: %w", m.name, err)
-		}
-
 		boot := Boot{
 			PairName:        name,
 			MemberName:      m.name,
@@ -224,30 +207,31 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		}).(pulumi.StringOutput)
 
 		memberSettings.InstanceProfileName = profile.Name
-		instanceArgs := compute.HardenedInstanceArgs(memberSettings, m.name)
-		instanceArgs.NetworkInterfaces = ec2.InstanceNetworkInterfaceArray{ec2.InstanceNetworkInterfaceArgs{
-			DeviceIndex:        pulumi.Int(0),
-			NetworkInterfaceId: m.eni.ID(),
-		}}
-		instanceArgs.UserDataBase64 = userData
-		// cloud-init runs user data once: a changed configuration needs a new member.
-		instanceArgs.UserDataReplaceOnChange = pulumi.Bool(true)
-		m.instance, err = ec2.NewInstance(ctx, m.name, instanceArgs, memberOptions(memberSettings, args.Rolling[i], parent,
-			// Its own way out and its permission to take over exist before it boots.
-			pulumi.DependsOn(append([]pulumi.Resource{association, policy}, args.PublicRouting...)),
-			// The interface can serve one instance at a time: the old one must go first.
-			pulumi.DeleteBeforeReplace(true),
+		rolling := args.Rolling[i]
+		// Each member has its own Elastic IP, its way out, active or standby: packages at first
+		// boot, Session Manager, and the EC2 API calls of a takeover.
+		machine, err := compute.NewNatMachine(ctx, m.name, compute.NatMachineArgs{
+			Settings:        memberSettings,
+			Interface:       m.eni,
+			PrivateIP:       m.ip,
+			UserDataBase64:  userData,
+			InternetGateway: args.InternetGateway,
+			// Its permission to take over exists before it boots.
+			DependsOn: append([]pulumi.Resource{policy}, args.PublicRouting...),
+			Options: func(extra ...pulumi.ResourceOption) []pulumi.ResourceOption {
+				return memberOptions(memberSettings, rolling, extra...)
+			},
 			// The active member's primary interface holds the floating address; a refresh reads it
 			// into the instance's secondary addresses.
-			pulumi.IgnoreChanges([]string{"secondaryPrivateIps"}))...)
-		if err != nil {
-			return nil, fmt.Errorf("natpair: member %s: %w", m.name, err)
-		}
-		arns, err := compute.NewMemberAlarms(ctx, m.name, m.instance.ID(), monitoring.Notify.TopicArn, partition.Partition, args.Region, parent)
+			IgnoreChanges: []string{"secondaryPrivateIps"},
+			Notify:        monitoring.Notify.TopicArn,
+			Recover:       &compute.AlarmActions{Partition: partition.Partition, Region: args.Region},
+		}, parent)
 		if err != nil {
 			return nil, err
 		}
-		alarms = append(alarms, arns...)
+		m.eip, m.instance = machine.Eip, machine.Instance
+		alarms = append(alarms, machine.AlarmArns...)
 	}
 	arns, err := compute.NewPairAlarms(ctx, name, monitoring.Notify.TopicArn, parent)
 	if err != nil {
@@ -259,17 +243,11 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	// keeps it the same resource (AWS refuses a second 0.0.0.0/0 in a table, so a new route could
 	// not come before the old one goes); its target then moves when member a first becomes active.
 	wasNatInstance := pulumi.URN(fmt.Sprintf("urn:pulumi:%s::%s::nat-instance:compute:NatInstance::%s", ctx.Stack(), ctx.Project(), name))
-	for _, route := range args.PrivateRoutes {
-		// Member a at creation; after the first boot keepalived owns the target, so a refresh
-		// after a failover plans nothing.
-		if _, err := ec2.NewRoute(ctx, route.Name, &ec2.RouteArgs{
-			RouteTableId:         route.RouteTableID,
-			DestinationCidrBlock: pulumi.String("0.0.0.0/0"),
-			NetworkInterfaceId:   members[0].eni.ID(),
-		}, parent, pulumi.IgnoreChanges([]string{"networkInterfaceId"}),
-			pulumi.Aliases([]pulumi.Alias{{ParentURN: wasNatInstance}})); err != nil {
-			return nil, fmt.Errorf("natpair: private default route %s: %w", route.Name, err)
-		}
+	// Member a at creation; after the first boot keepalived owns the target, so a refresh after a
+	// failover plans nothing.
+	if err := compute.NewDefaultRoutes(ctx, routes, members[0].eni.ID(), parent,
+		pulumi.IgnoreChanges([]string{"networkInterfaceId"}), pulumi.Aliases([]pulumi.Alias{{ParentURN: wasNatInstance}})); err != nil {
+		return nil, err
 	}
 
 	n.SecurityGroupID = sg.ID().ToStringOutput()
