@@ -151,3 +151,17 @@ func NewNatInstance(ctx *pulumi.Context, name string, args *NatInstanceArgs, opt
 
 // Monitored is what a dashboard of several NATs shows of this one (NewDashboard).
 func (n *NatInstance) Monitored() Monitored { return n.monitored }
+
+// NatEndpoint is what a program needs of a NAT, a single instance or a pair: its security group
+// (private instances accept the jump host's SSH from it), the instance users reach (a pair's
+// member that started active), the NAT's private and public addresses, and the images its
+// instances run, as recorded.
+type NatEndpoint struct {
+	SecurityGroupID, InstanceID, PrivateIP, PublicIP pulumi.StringOutput
+	Amis                                             []pulumi.StringOutput
+}
+
+// Endpoint is what a program needs of this NAT.
+func (n *NatInstance) Endpoint() NatEndpoint {
+	return NatEndpoint{n.SecurityGroupID, n.InstanceID, n.PrivateIP, n.PublicIP, []pulumi.StringOutput{n.Ami}}
+}

@@ -3,49 +3,24 @@ package lab
 import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"nat-instance/compute"
 	"nat-instance/natpair"
-	"nat-instance/network"
 	"nat-instance/settings"
 )
 
-// natEndpoint is what the rest of the program needs of a NAT, a single instance or a pair: its
-// security group (private instances accept the jump host's SSH from it), the instance users
-// reach (a pair's member that started active) and the NAT's private and public addresses.
-type natEndpoint struct {
-	SecurityGroupID pulumi.StringOutput
-	InstanceID      pulumi.StringOutput
-	PrivateIP       pulumi.StringOutput
-	PublicIP        pulumi.StringOutput
-}
-
-// newNatPair builds the zone's NAT as a pair (natHighAvailability). index is the NAT's position,
-// which makes its VRRP router id unique in the VPC.
-func newNatPair(ctx *pulumi.Context, s settings.Settings, region string, vpc *network.Vpc, zone, index int,
-	natSettings compute.InstanceSettings, routes []compute.PrivateRoute, tableArns pulumi.StringArray, monitoring compute.MonitoringArgs) (*natpair.Pair, error) {
+// pairing is what the zone's NAT needs to be a pair (natHighAvailability). index is the NAT's
+// position, which makes its VRRP router id unique in the VPC; tableArns are those of the private
+// route tables it serves.
+func pairing(s settings.Settings, region string, zone, index int, tableArns []pulumi.StringInput) *natpair.Pairing {
 	z := s.Zones[zone]
-	pairRoutes := make([]natpair.Route, len(routes))
-	for i, r := range routes {
-		pairRoutes[i] = natpair.Route{PrivateRoute: r, RouteTableArn: tableArns[i]}
-	}
-	return natpair.New(ctx, settings.NatName(zone), &natpair.Args{
-		InstanceSettings:    natSettings,
+	return &natpair.Pairing{
 		Region:              region,
-		VpcID:               vpc.VpcID.ToStringOutput(),
-		VpcCidr:             s.VpcCidr.String(),
-		SubnetID:            vpc.PublicSubnets[zone].ID().ToStringOutput(),
 		SubnetPrefixLen:     z.PublicSubnet.Bits(),
-		FloatingIP:          z.NatPrivateIP.String(),
-		MemberIPs:           [2]string{z.NatMemberIPs[0].String(), z.NatMemberIPs[1].String()},
-		SSHAllowedCidrs:     prefixStrings(s.SSHAllowedCidrs),
+		MemberIPs:           [natpair.Members]string{z.NatMemberIPs[0].String(), z.NatMemberIPs[1].String()},
 		VirtualRouterID:     1 + index,
-		InternetGateway:     []pulumi.Resource{vpc.InternetGatewayAttachment},
-		PublicRouting:       []pulumi.Resource{vpc.PublicDefaultRoute, vpc.PublicAssociations[zone]},
 		Rolling:             natpair.Rolling(settings.NatName(zone), s.NatPairRoll),
-		PrivateRoutes:       pairRoutes,
-		MonitoringArgs:      monitoring,
+		RouteTableArns:      tableArns,
 		PermissionsBoundary: s.IamPermissionsBoundary,
-	})
+	}
 }
 
 // exportNatPairs exports what a user needs to see the pairs, per NAT in NAT order (one entry

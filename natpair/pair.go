@@ -291,6 +291,16 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 // Monitored is what a dashboard of several NATs shows of this pair (NewDashboard).
 func (n *Pair) Monitored() compute.Monitored { return n.monitored }
 
+// Endpoint is what a program needs of this pair: the NAT's addresses, the member that started
+// active, and every member's image.
+func (n *Pair) Endpoint() compute.NatEndpoint {
+	e := compute.NatEndpoint{SecurityGroupID: n.SecurityGroupID, InstanceID: n.InstanceID, PrivateIP: n.PrivateIP, PublicIP: n.PublicIP}
+	for i := range Members {
+		e.Amis = append(e.Amis, n.MemberAmis.Index(pulumi.Int(i)))
+	}
+	return e
+}
+
 // newPairSecurityGroup is a NAT's security group plus what the members say to each other,
 // allowed by group, never by address.
 func newPairSecurityGroup(ctx *pulumi.Context, name string, args *Args, parent pulumi.ResourceOption) (*ec2.SecurityGroup, error) {
