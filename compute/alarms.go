@@ -74,6 +74,11 @@ type watched struct {
 	pair string
 }
 
+// NewPairAlarms registers the alarms of the pair named name as a whole, on what its members publish.
+func NewPairAlarms(ctx *pulumi.Context, name string, notify pulumi.StringInput, opts ...pulumi.ResourceOption) ([]pulumi.StringOutput, error) {
+	return newAlarms(ctx, watched{name: name, pair: name, notify: notify}, pairAlarms, opts...)
+}
+
 // newAlarms registers the alarms on the instance and returns their ARNs.
 func newAlarms(ctx *pulumi.Context, w watched, alarms []alarm, opts ...pulumi.ResourceOption) ([]pulumi.StringOutput, error) {
 	var arns []pulumi.StringOutput

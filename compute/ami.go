@@ -28,9 +28,9 @@ func AmazonLinuxParameter(arch string) string {
 	return "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-" + arch
 }
 
-// withImage returns s with an image: the one given, or the current Amazon Linux 2023
+// WithImage returns s with an image: the one given, or the current Amazon Linux 2023
 // for the instance type's architecture.
-func (s InstanceSettings) withImage(ctx *pulumi.Context) (InstanceSettings, error) {
+func (s InstanceSettings) WithImage(ctx *pulumi.Context) (InstanceSettings, error) {
 	if s.AmiID != nil {
 		return s, nil
 	}

@@ -28,7 +28,7 @@ func TestOnlyBurstableTypesGetCreditSettings(t *testing.T) {
 		"t4g.nano": true, "t3.micro": true, "t3a.small": true, "t2.micro": true,
 		"trn1.2xlarge": false, "m7g.large": false, "c6gn.medium": false,
 	} {
-		if got := hardenedInstanceArgs(InstanceSettings{InstanceType: instanceType}, "x").CreditSpecification != nil; got != want {
+		if got := HardenedInstanceArgs(InstanceSettings{InstanceType: instanceType}, "x").CreditSpecification != nil; got != want {
 			t.Errorf("%s: credit specification set = %v, want %v", instanceType, got, want)
 		}
 	}

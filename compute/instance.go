@@ -22,9 +22,9 @@ type InstanceSettings struct {
 	KeyName string
 }
 
-// hardenedInstanceArgs returns an instance that requires IMDSv2 (CKV_AWS_79), with an encrypted
+// HardenedInstanceArgs returns an instance that requires IMDSv2 (CKV_AWS_79), with an encrypted
 // gp3 root volume (CKV_AWS_8) and an instance profile (CKV2_AWS_41). Callers add the network.
-func hardenedInstanceArgs(s InstanceSettings, name string) *ec2.InstanceArgs {
+func HardenedInstanceArgs(s InstanceSettings, name string) *ec2.InstanceArgs {
 	args := &ec2.InstanceArgs{
 		Ami:                s.AmiID,
 		InstanceType:       pulumi.String(s.InstanceType),
@@ -54,7 +54,7 @@ func hardenedInstanceArgs(s InstanceSettings, name string) *ec2.InstanceArgs {
 	return args
 }
 
-// instanceOptions are the options every instance of the lab takes, after extra.
-func (s InstanceSettings) instanceOptions(extra ...pulumi.ResourceOption) []pulumi.ResourceOption {
+// InstanceOptions are the options every instance of the lab takes, after extra.
+func (s InstanceSettings) InstanceOptions(extra ...pulumi.ResourceOption) []pulumi.ResourceOption {
 	return append(extra, Image{Pinned: s.AmiPinned}.Options()...)
 }

@@ -34,9 +34,9 @@ const (
 	natMetricsMarker     = "NAT_INSTANCE_METRICS"
 )
 
-// natMetricsSteps install the metrics script and its timer: every minute, from a minute after
+// NatMetricsSteps install the metrics script and its timer: every minute, from a minute after
 // boot.
-func natMetricsSteps() []userdata.Step {
+func NatMetricsSteps() []userdata.Step {
 	file := func(path, mode, content string) userdata.Step {
 		return userdata.Step{File: &userdata.File{Path: path, Mode: mode, Content: content, Marker: natMetricsMarker}}
 	}

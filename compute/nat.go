@@ -67,7 +67,7 @@ type NatInstance struct {
 // NewNatInstance creates the NAT's security group, network interface (source/dest check off),
 // Elastic IP, instance and the private default routes.
 func NewNatInstance(ctx *pulumi.Context, name string, args *NatInstanceArgs, opts ...pulumi.ResourceOption) (*NatInstance, error) {
-	settings, err := args.InstanceSettings.withImage(ctx)
+	settings, err := args.InstanceSettings.WithImage(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -77,14 +77,8 @@ func NewNatInstance(ctx *pulumi.Context, name string, args *NatInstanceArgs, opt
 	}
 	parent := pulumi.Parent(n)
 
-	inbound, outbound := natRules(args.VpcCidr, args.SSHAllowedCidrs)
-	sg, err := ec2.NewSecurityGroup(ctx, name, &ec2.SecurityGroupArgs{
-		VpcId:       args.VpcID,
-		Description: pulumi.String("NAT instance: forwards web, UDP and ICMP from the VPC to the internet"),
-		Ingress:     ingress(inbound),
-		Egress:      egress(outbound),
-		Tags:        pulumi.StringMap{"Name": pulumi.String(name)},
-	}, parent)
+	inbound, outbound := NatRules(args.VpcCidr, args.SSHAllowedCidrs)
+	sg, err := NewSecurityGroup(ctx, name, args.VpcID, "NAT instance: forwards web, UDP and ICMP from the VPC to the internet", inbound, outbound, parent)
 	if err != nil {
 		return nil, fmt.Errorf("compute: NAT security group: %w", err)
 	}
@@ -106,57 +100,26 @@ func NewNatInstance(ctx *pulumi.Context, name string, args *NatInstanceArgs, opt
 		return nil, fmt.Errorf("compute: NAT network interface %s: %w", args.PrivateIP, err)
 	}
 
-	eip, err := ec2.NewEip(ctx, name, &ec2.EipArgs{
-		Domain: pulumi.String("vpc"),
-		Tags:   pulumi.StringMap{"Name": pulumi.String(name)},
-	}, parent)
-	if err != nil {
-		return nil, fmt.Errorf("compute: NAT Elastic IP: %w", err)
-	}
-	association, err := ec2.NewEipAssociation(ctx, name, &ec2.EipAssociationArgs{
-		AllocationId:       eip.AllocationId,
-		NetworkInterfaceId: eni.ID(),
-	}, parent, pulumi.DependsOn(args.InternetGateway))
-	if err != nil {
-		return nil, fmt.Errorf("compute: NAT Elastic IP association: %w", err)
-	}
-
-	instanceArgs := hardenedInstanceArgs(settings, name)
-	instanceArgs.NetworkInterfaces = ec2.InstanceNetworkInterfaceArray{ec2.InstanceNetworkInterfaceArgs{
-		DeviceIndex:        pulumi.Int(0),
-		NetworkInterfaceId: eni.ID(),
-	}}
-	instanceArgs.UserData = pulumi.String(NatUserData(args.VpcCidr))
-	// cloud-init runs user data once: a changed boot script needs a new instance.
-	instanceArgs.UserDataReplaceOnChange = pulumi.Bool(true)
-	instance, err := ec2.NewInstance(ctx, name, instanceArgs, args.instanceOptions(parent,
-		// The Elastic IP and the public subnet's way to the internet gateway are in place
-		// before boot, so a package install at boot has a way out.
-		pulumi.DependsOn(append([]pulumi.Resource{association}, args.PublicRouting...)),
-		// The interface can serve one instance at a time: the old one must go first.
-		pulumi.DeleteBeforeReplace(true))...)
-	if err != nil {
-		return nil, fmt.Errorf("compute: NAT instance: %w", err)
-	}
-
 	// Whom the alarms tell, and the NAT's own dashboard if asked for.
 	monitoring, err := NewMonitoring(ctx, name, args.MonitoringArgs, parent)
 	if err != nil {
 		return nil, err
 	}
-	alarms, err := newAlarms(ctx, watched{name: name, instanceID: instance.ID(), notify: monitoring.Notify.TopicArn}, capacityAlarms, parent)
+	machine, err := NewNatMachine(ctx, name, NatMachineArgs{
+		Settings:        settings,
+		Interface:       eni,
+		UserData:        pulumi.String(NatUserData(args.VpcCidr)),
+		InternetGateway: args.InternetGateway,
+		DependsOn:       args.PublicRouting,
+		Options:         args.InstanceOptions,
+		Notify:          monitoring.Notify.TopicArn,
+	}, parent)
 	if err != nil {
 		return nil, err
 	}
-
-	for _, route := range args.PrivateRoutes {
-		if _, err := ec2.NewRoute(ctx, route.Name, &ec2.RouteArgs{
-			RouteTableId:         route.RouteTableID,
-			DestinationCidrBlock: pulumi.String("0.0.0.0/0"),
-			NetworkInterfaceId:   eni.ID(),
-		}, parent); err != nil {
-			return nil, fmt.Errorf("compute: private default route %s: %w", route.Name, err)
-		}
+	instance, eip := machine.Instance, machine.Eip
+	if err := NewDefaultRoutes(ctx, args.PrivateRoutes, eni.ID(), parent); err != nil {
+		return nil, err
 	}
 
 	n.SecurityGroupID = sg.ID().ToStringOutput()
@@ -165,7 +128,7 @@ func NewNatInstance(ctx *pulumi.Context, name string, args *NatInstanceArgs, opt
 	n.Ami = instance.Ami
 	n.PrivateIP = eni.PrivateIp
 	n.PublicIP = eip.PublicIp
-	n.AlarmArns = pulumi.ToStringArrayOutput(alarms)
+	n.AlarmArns = pulumi.ToStringArrayOutput(machine.AlarmArns)
 	n.monitored = Monitored{Name: name, MemberNames: []string{name}, PublicIP: eip.PublicIp, AlarmArns: n.AlarmArns,
 		InstanceIds: pulumi.ToStringArrayOutput([]pulumi.StringOutput{n.InstanceID})}
 	if err := monitoring.Watch(ctx, []Monitored{n.monitored}); err != nil {
@@ -188,3 +151,17 @@ func NewNatInstance(ctx *pulumi.Context, name string, args *NatInstanceArgs, opt
 
 // Monitored is what a dashboard of several NATs shows of this one (NewDashboard).
 func (n *NatInstance) Monitored() Monitored { return n.monitored }
+
+// NatEndpoint is what a program needs of a NAT, a single instance or a pair: its security group
+// (private instances accept the jump host's SSH from it), the instance users reach (a pair's
+// member that started active), the NAT's private and public addresses, and the images its
+// instances run, as recorded.
+type NatEndpoint struct {
+	SecurityGroupID, InstanceID, PrivateIP, PublicIP pulumi.StringOutput
+	Amis                                             []pulumi.StringOutput
+}
+
+// Endpoint is what a program needs of this NAT.
+func (n *NatInstance) Endpoint() NatEndpoint {
+	return NatEndpoint{n.SecurityGroupID, n.InstanceID, n.PrivateIP, n.PublicIP, []pulumi.StringOutput{n.Ami}}
+}

@@ -52,17 +52,12 @@ func NewPrivateInstances(ctx *pulumi.Context, name string, args *PrivateInstance
 	}
 	parent := pulumi.Parent(p)
 
-	inbound := []rule{
-		{description: "SSH from the NAT instance (jump host)", protocol: "tcp", from: 22, to: 22, groups: args.NatSecurityGroupIDs},
-		{description: "ICMP (ping) from the VPC", protocol: "icmp", from: -1, to: -1, cidrs: []string{args.VpcCidr}},
+	inbound := []Rule{
+		{Description: "SSH from the NAT instance (jump host)", Protocol: "tcp", From: 22, To: 22, Groups: args.NatSecurityGroupIDs},
+		{Description: "ICMP (ping) from the VPC", Protocol: "icmp", From: -1, To: -1, Cidrs: []string{args.VpcCidr}},
 	}
-	sg, err := ec2.NewSecurityGroup(ctx, name, &ec2.SecurityGroupArgs{
-		VpcId:       args.VpcID,
-		Description: pulumi.String("Private instances: SSH only from the NAT instance, out to the internet through it"),
-		Ingress:     ingress(inbound),
-		Egress:      egress(forwarded("to the internet through the NAT instance", Internet)),
-		Tags:        pulumi.StringMap{"Name": pulumi.String(name)},
-	}, parent)
+	sg, err := NewSecurityGroup(ctx, name, args.VpcID, "Private instances: SSH only from the NAT instance, out to the internet through it",
+		inbound, forwarded("to the internet through the NAT instance", Internet), parent)
 	if err != nil {
 		return nil, fmt.Errorf("compute: private security group: %w", err)
 	}
@@ -70,11 +65,11 @@ func NewPrivateInstances(ctx *pulumi.Context, name string, args *PrivateInstance
 
 	for i, spec := range args.Instances {
 		instanceName := PrivateInstanceName(name, spec.PrivateIP)
-		instanceArgs := hardenedInstanceArgs(args.InstanceSettings, instanceName)
+		instanceArgs := HardenedInstanceArgs(args.InstanceSettings, instanceName)
 		instanceArgs.SubnetId = spec.SubnetID
 		instanceArgs.PrivateIp = pulumi.String(spec.PrivateIP)
 		instanceArgs.VpcSecurityGroupIds = pulumi.StringArray{sg.ID()}
-		instance, err := ec2.NewInstance(ctx, instanceName, instanceArgs, args.instanceOptions(parent,
+		instance, err := ec2.NewInstance(ctx, instanceName, instanceArgs, args.InstanceOptions(parent,
 			// A fixed address can be held by one instance at a time.
 			pulumi.DeleteBeforeReplace(true),
 			// Stacks made before instances were named by address know them by position.

@@ -43,7 +43,7 @@ func TestScriptMetricsAreWhatTheScriptPublishes(t *testing.T) {
 	if !slices.Equal(slices.Sorted(slices.Values(listed)), slices.Sorted(slices.Values(names))) {
 		t.Errorf("ScriptMetrics %v, the script publishes %v", listed, names)
 	}
-	unit, _ := userdata.Script{Steps: natMetricsSteps()}.File("/etc/systemd/system/" + natMetricsUnit + ".service")
+	unit, _ := userdata.Script{Steps: NatMetricsSteps()}.File("/etc/systemd/system/" + natMetricsUnit + ".service")
 	if !strings.Contains(unit.Content, "\nExecStart="+NatMetricsScriptPath+" "+MetricsNamespace+"\n") {
 		t.Errorf("the user data does not run the script with the namespace %s", MetricsNamespace)
 	}
@@ -94,37 +94,6 @@ func TestDashboardURL(t *testing.T) {
 	} {
 		if got, ok := DashboardURL(tc.partition, tc.region, "d"); got != tc.want || ok != (tc.want != "") {
 			t.Errorf("%s %s: %q %v, want %q", tc.partition, tc.region, got, ok, tc.want)
-		}
-	}
-}
-
-// PairMetrics is exactly what the pair's scripts publish, with the dimensions they give.
-func TestPairMetricsAreWhatTheMembersPublish(t *testing.T) {
-	published := map[string][]string{}
-	dimensionNames := func(text string) (names []string) {
-		for _, m := range regexp.MustCompile(`([A-Za-z]+)=\$`).FindAllStringSubmatch(text, -1) {
-			names = append(names, m[1])
-		}
-		return names
-	}
-	// nat-pair-identity: --metric-name NAME --dimensions "D=$V,...".
-	for _, m := range regexp.MustCompile(`--metric-name ([A-Za-z]+) \\?\s*--dimensions "([^"]+)"`).FindAllStringSubmatch(NatPairIdentityScript, -1) {
-		published[m[1]] = dimensionNames(m[2])
-	}
-	// nat-pair-notify: put_metric NAME VALUE "DIMENSIONS", where $pair is the pair's dimension.
-	pair := regexp.MustCompile(`local pair="([^"]+)"`).FindStringSubmatch(NatPairNotifyScript)
-	for _, m := range regexp.MustCompile(`put_metric ([A-Za-z]+) \S+ "([^"]+)"`).FindAllStringSubmatch(NatPairNotifyScript, -1) {
-		if pair == nil {
-			t.Fatal("nat-pair-notify no longer sets its pair dimension in announce")
-		}
-		published[m[1]] = dimensionNames(strings.ReplaceAll(m[2], "$pair", pair[1]))
-	}
-	if len(published) != len(PairMetrics) {
-		t.Errorf("the scripts publish %v, PairMetrics lists %d", published, len(PairMetrics))
-	}
-	for _, m := range PairMetrics {
-		if m.Namespace != MetricsNamespace || !slices.Equal(published[m.Name], m.Dimensions) {
-			t.Errorf("%s is listed in %s by %v; the scripts publish it by %v", m.Name, m.Namespace, m.Dimensions, published[m.Name])
 		}
 	}
 }

@@ -9,39 +9,50 @@ import (
 // protocols the NAT forwards, never "all traffic".
 const Internet = "0.0.0.0/0"
 
-// rule is one security group rule. Every rule carries a description (CKV_AWS_23).
-type rule struct {
-	description string
-	protocol    string // "tcp", "udp", "icmp" or an IP protocol number such as "112" (VRRP)
-	from, to    int
-	cidrs       []string
-	groups      pulumi.StringArray // source/destination security group ids
-	self        bool               // the group itself: its members, whatever their address
+// Rule is one security group rule. Every rule carries a description (CKV_AWS_23).
+type Rule struct {
+	Description string
+	Protocol    string // "tcp", "udp", "icmp" or an IP protocol number such as "112" (VRRP)
+	From, To    int
+	Cidrs       []string
+	Groups      pulumi.StringArray // source/destination security group ids
+	Self        bool               // the group itself: its members, whatever their address
 }
 
 // forwarded lists what a NAT instance forwards, as the lab does: web, all UDP and ICMP.
-func forwarded(what string, cidrs ...string) []rule {
-	return []rule{
-		{description: "HTTP " + what, protocol: "tcp", from: 80, to: 80, cidrs: cidrs},
-		{description: "HTTPS " + what, protocol: "tcp", from: 443, to: 443, cidrs: cidrs},
-		{description: "UDP (DNS, NTP, QUIC) " + what, protocol: "udp", from: 0, to: 65535, cidrs: cidrs},
-		{description: "ICMP (ping, path MTU) " + what, protocol: "icmp", from: -1, to: -1, cidrs: cidrs},
+func forwarded(what string, cidrs ...string) []Rule {
+	return []Rule{
+		{Description: "HTTP " + what, Protocol: "tcp", From: 80, To: 80, Cidrs: cidrs},
+		{Description: "HTTPS " + what, Protocol: "tcp", From: 443, To: 443, Cidrs: cidrs},
+		{Description: "UDP (DNS, NTP, QUIC) " + what, Protocol: "udp", From: 0, To: 65535, Cidrs: cidrs},
+		{Description: "ICMP (ping, path MTU) " + what, Protocol: "icmp", From: -1, To: -1, Cidrs: cidrs},
 	}
 }
 
-// natRules are a NAT's security group rules: forward from the VPC to the internet, SSH from the
+// NatRules are a NAT's security group rules: forward from the VPC to the internet, SSH from the
 // allowed admin networks, and SSH on into the VPC as a jump host.
-func natRules(vpcCidr string, sshAllowedCidrs []string) (inbound, outbound []rule) {
+func NatRules(vpcCidr string, sshAllowedCidrs []string) (inbound, outbound []Rule) {
 	inbound = forwarded("from the VPC, to forward", vpcCidr)
 	for _, cidr := range sshAllowedCidrs {
-		inbound = append(inbound, rule{description: "SSH from allowed admin network " + cidr, protocol: "tcp", from: 22, to: 22, cidrs: []string{cidr}})
+		inbound = append(inbound, Rule{Description: "SSH from allowed admin network " + cidr, Protocol: "tcp", From: 22, To: 22, Cidrs: []string{cidr}})
 	}
 	outbound = append(forwarded("to the internet: forwarded traffic and the NAT instance updates", Internet),
-		rule{description: "SSH to instances in the VPC (jump host)", protocol: "tcp", from: 22, to: 22, cidrs: []string{vpcCidr}})
+		Rule{Description: "SSH to instances in the VPC (jump host)", Protocol: "tcp", From: 22, To: 22, Cidrs: []string{vpcCidr}})
 	return inbound, outbound
 }
 
-func ingress(rules []rule) ec2.SecurityGroupIngressArray {
+// NewSecurityGroup is a group of the lab: described, named by its Name tag, with these rules.
+func NewSecurityGroup(ctx *pulumi.Context, name string, vpcID pulumi.StringInput, description string, inbound, outbound []Rule, opts ...pulumi.ResourceOption) (*ec2.SecurityGroup, error) {
+	return ec2.NewSecurityGroup(ctx, name, &ec2.SecurityGroupArgs{
+		VpcId:       vpcID,
+		Description: pulumi.String(description),
+		Ingress:     ingress(inbound),
+		Egress:      egress(outbound),
+		Tags:        pulumi.StringMap{"Name": pulumi.String(name)},
+	}, opts...)
+}
+
+func ingress(rules []Rule) ec2.SecurityGroupIngressArray {
 	out := make(ec2.SecurityGroupIngressArray, len(rules))
 	for i, r := range rules {
 		out[i] = r.args()
@@ -49,7 +60,7 @@ func ingress(rules []rule) ec2.SecurityGroupIngressArray {
 	return out
 }
 
-func egress(rules []rule) ec2.SecurityGroupEgressArray {
+func egress(rules []Rule) ec2.SecurityGroupEgressArray {
 	out := make(ec2.SecurityGroupEgressArray, len(rules))
 	for i, r := range rules {
 		// Ingress and egress rules have the very same fields.
@@ -58,20 +69,20 @@ func egress(rules []rule) ec2.SecurityGroupEgressArray {
 	return out
 }
 
-func (r rule) args() ec2.SecurityGroupIngressArgs {
+func (r Rule) args() ec2.SecurityGroupIngressArgs {
 	args := ec2.SecurityGroupIngressArgs{
-		Description: pulumi.String(r.description),
-		Protocol:    pulumi.String(r.protocol),
-		FromPort:    pulumi.Int(r.from),
-		ToPort:      pulumi.Int(r.to),
+		Description: pulumi.String(r.Description),
+		Protocol:    pulumi.String(r.Protocol),
+		FromPort:    pulumi.Int(r.From),
+		ToPort:      pulumi.Int(r.To),
 	}
-	if len(r.cidrs) > 0 {
-		args.CidrBlocks = pulumi.ToStringArray(r.cidrs)
+	if len(r.Cidrs) > 0 {
+		args.CidrBlocks = pulumi.ToStringArray(r.Cidrs)
 	}
-	if len(r.groups) > 0 {
-		args.SecurityGroups = r.groups
+	if len(r.Groups) > 0 {
+		args.SecurityGroups = r.Groups
 	}
-	if r.self {
+	if r.Self {
 		args.Self = pulumi.Bool(true)
 	}
 	return args

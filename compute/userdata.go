@@ -40,7 +40,7 @@ func natScript(vpcCidr string) userdata.Script {
 			{File: &userdata.File{Path: NatScriptPath, Mode: "0755", Content: NatBootScript, Marker: "NAT_INSTANCE_SCRIPT"}},
 			{File: &userdata.File{Path: NatUnitPath, Content: natUnit(vpcCidr), Marker: "NAT_INSTANCE_UNIT"}},
 			{Run: "systemctl daemon-reload\nsystemctl enable --now " + NatUnitName},
-		}, natMetricsSteps()...),
+		}, NatMetricsSteps()...),
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"nat-instance/compute"
 	"nat-instance/mockgraph"
+	"nat-instance/natpair"
 )
 
 // ec2InstanceMetrics are the AWS/EC2 metrics EC2 documents per instance, by InstanceId (EC2 User
@@ -171,7 +172,7 @@ func checkDashboard(t *testing.T, g *mockgraph.Graph, region string, nats []stri
 		members := map[string]string{} // a pair's member names, to their instance ids
 		var scriptRuns []string
 		for _, inst := range g.OfType(tInstance) {
-			if inst.Name == nat || inst.Name == nat+"-a" || inst.Name == nat+"-b" {
+			if inst.Name == nat || inst.Name == natpair.MemberName(nat, 0) || inst.Name == natpair.MemberName(nat, 1) {
 				instances[inst.ID] = true
 				if inst.Name != nat {
 					members[inst.Name] = inst.ID

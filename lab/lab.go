@@ -11,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"nat-instance/compute"
+	"nat-instance/natpair"
 	"nat-instance/network"
 	"nat-instance/settings"
 )
@@ -59,7 +60,7 @@ func Program(ctx *pulumi.Context) error {
 
 	// Session Manager instead of open SSH, for every instance. Single NAT instances have a role of
 	// their own, which may also publish their capacity metrics (and only to their namespace); a
-	// NAT pair has its own role too (compute.NewNatPair).
+	// NAT pair has its own role too (natpair.New).
 	profile, err := compute.NewSessionManagerProfile(ctx, "nat-lab-ssm", &compute.SessionManagerProfileArgs{
 		// The description the shared role always had: the private instances' role is unchanged.
 		Description:         "Session Manager access to the nat-instance lab's instances",
@@ -109,13 +110,13 @@ func Program(ctx *pulumi.Context) error {
 	natSettings := base
 	natSettings.InstanceType, natSettings.AmiID, natSettings.AmiPinned = s.NatInstanceType, pulumi.String(natImage.ID), natImage.Pinned
 	natSettings.InstanceProfileName = natProfileName
-	var nats []natEndpoint
-	var pairs []*compute.NatPair
+	var nats []compute.NatEndpoint
+	var pairs []*natpair.Pair
 	var natAmis []pulumi.StringOutput // the images the NAT instances run, as recorded
 	var monitored []compute.Monitored // what the dashboard shows of each NAT
 	for _, zone := range s.NatZones() {
 		var routes []compute.PrivateRoute
-		tableArns := pulumi.StringArray{}
+		var tableArns []pulumi.StringInput
 		for served, table := range vpc.PrivateRouteTables {
 			if natZone(s, served) == zone {
 				routes = append(routes, compute.PrivateRoute{
@@ -125,18 +126,7 @@ func Program(ctx *pulumi.Context) error {
 				tableArns = append(tableArns, table.Arn)
 			}
 		}
-		if s.NatHighAvailability {
-			pair, err := newNatPair(ctx, s, region.Name, vpc, zone, len(nats), natSettings, routes, tableArns, natMonitoring)
-			if err != nil {
-				return err
-			}
-			pairs = append(pairs, pair)
-			monitored = append(monitored, pair.Monitored())
-			natAmis = append(natAmis, pair.MemberAmis.Index(pulumi.Int(0)), pair.MemberAmis.Index(pulumi.Int(1)))
-			nats = append(nats, natEndpoint{pair.SecurityGroupID, pair.InstanceID, pair.PrivateIP, pair.PublicIP})
-			continue
-		}
-		nat, err := compute.NewNatInstance(ctx, settings.NatName(zone), &compute.NatInstanceArgs{
+		natArgs := natpair.NatArgs{NatInstanceArgs: compute.NatInstanceArgs{
 			InstanceSettings: natSettings,
 			VpcID:            vpc.VpcID.ToStringOutput(),
 			VpcCidr:          s.VpcCidr.String(),
@@ -147,13 +137,20 @@ func Program(ctx *pulumi.Context) error {
 			PublicRouting:    []pulumi.Resource{vpc.PublicDefaultRoute, vpc.PublicAssociations[zone]},
 			PrivateRoutes:    routes,
 			MonitoringArgs:   natMonitoring,
-		})
+		}}
+		if s.NatHighAvailability {
+			natArgs.Pair = pairing(s, region.Name, zone, len(nats), tableArns)
+		}
+		nat, err := natpair.NewNat(ctx, settings.NatName(zone), natArgs)
 		if err != nil {
 			return err
 		}
+		if pair, ok := nat.(*natpair.Pair); ok {
+			pairs = append(pairs, pair)
+		}
 		monitored = append(monitored, nat.Monitored())
-		nats = append(nats, natEndpoint{nat.SecurityGroupID, nat.InstanceID, nat.PrivateIP, nat.PublicIP})
-		natAmis = append(natAmis, nat.Ami)
+		nats = append(nats, nat.Endpoint())
+		natAmis = append(natAmis, nat.Endpoint().Amis...)
 	}
 
 	// Private instances in the private subnets, reachable only through a NAT.

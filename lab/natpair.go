@@ -1,61 +1,32 @@
 package lab
 
 import (
-	"slices"
-
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"nat-instance/compute"
-	"nat-instance/network"
+	"nat-instance/natpair"
 	"nat-instance/settings"
 )
 
-// natEndpoint is what the rest of the program needs of a NAT, a single instance or a pair: its
-// security group (private instances accept the jump host's SSH from it), the instance users
-// reach (a pair's member that started active) and the NAT's private and public addresses.
-type natEndpoint struct {
-	SecurityGroupID pulumi.StringOutput
-	InstanceID      pulumi.StringOutput
-	PrivateIP       pulumi.StringOutput
-	PublicIP        pulumi.StringOutput
-}
-
-// newNatPair builds the zone's NAT as a pair (natHighAvailability). index is the NAT's position,
-// which makes its VRRP router id unique in the VPC.
-func newNatPair(ctx *pulumi.Context, s settings.Settings, region string, vpc *network.Vpc, zone, index int,
-	natSettings compute.InstanceSettings, routes []compute.PrivateRoute, tableArns pulumi.StringArray, monitoring compute.MonitoringArgs) (*compute.NatPair, error) {
+// pairing is what the zone's NAT needs to be a pair (natHighAvailability). index is the NAT's
+// position, which makes its VRRP router id unique in the VPC; tableArns are those of the private
+// route tables it serves.
+func pairing(s settings.Settings, region string, zone, index int, tableArns []pulumi.StringInput) *natpair.Pairing {
 	z := s.Zones[zone]
-	pairRoutes := make([]compute.PairRoute, len(routes))
-	for i, r := range routes {
-		pairRoutes[i] = compute.PairRoute{PrivateRoute: r, RouteTableArn: tableArns[i]}
-	}
-	return compute.NewNatPair(ctx, settings.NatName(zone), &compute.NatPairArgs{
-		InstanceSettings: natSettings,
-		Region:           region,
-		VpcID:            vpc.VpcID.ToStringOutput(),
-		VpcCidr:          s.VpcCidr.String(),
-		SubnetID:         vpc.PublicSubnets[zone].ID().ToStringOutput(),
-		SubnetPrefixLen:  z.PublicSubnet.Bits(),
-		FloatingIP:       z.NatPrivateIP.String(),
-		MemberIPs:        [2]string{z.NatMemberIPs[0].String(), z.NatMemberIPs[1].String()},
-		SSHAllowedCidrs:  prefixStrings(s.SSHAllowedCidrs),
-		VirtualRouterID:  1 + index,
-		InternetGateway:  []pulumi.Resource{vpc.InternetGatewayAttachment},
-		PublicRouting:    []pulumi.Resource{vpc.PublicDefaultRoute, vpc.PublicAssociations[zone]},
-		Rolling: [2]bool{
-			slices.Contains(s.NatPairRoll, settings.NatPairMemberName(settings.NatName(zone), 0)),
-			slices.Contains(s.NatPairRoll, settings.NatPairMemberName(settings.NatName(zone), 1)),
-		},
-		PrivateRoutes:       pairRoutes,
-		MonitoringArgs:      monitoring,
+	return &natpair.Pairing{
+		Region:              region,
+		SubnetPrefixLen:     z.PublicSubnet.Bits(),
+		MemberIPs:           [natpair.Members]string{z.NatMemberIPs[0].String(), z.NatMemberIPs[1].String()},
+		VirtualRouterID:     1 + index,
+		Rolling:             natpair.Rolling(settings.NatName(zone), s.NatPairRoll),
+		RouteTableArns:      tableArns,
 		PermissionsBoundary: s.IamPermissionsBoundary,
-	})
+	}
 }
 
 // exportNatPairs exports what a user needs to see the pairs, per NAT in NAT order (one entry
 // for a one-NAT stack): each member's instance id, fixed private and public address, the member
 // that started active, and a Session Manager command per member.
-func exportNatPairs(ctx *pulumi.Context, region string, pairs []*compute.NatPair) {
+func exportNatPairs(ctx *pulumi.Context, region string, pairs []*natpair.Pair) {
 	ids, privateIPs, publicIPs, active, sessions := pulumi.Array{}, pulumi.Array{}, pulumi.Array{}, pulumi.StringArray{}, pulumi.Array{}
 	for _, p := range pairs {
 		ids = append(ids, p.MemberInstanceIDs)

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"nat-instance/compute"
+	"nat-instance/natpair"
 )
 
 // pulumi destroy deletes what depends on a resource before it: each member interface goes
@@ -16,9 +17,9 @@ func TestNatPairInterfacesGoBeforeTheElasticIp(t *testing.T) {
 	g := record(t, config("natHighAvailability", "true", "zoneCount", "3", "natStrategy", "perZone"))
 	for _, nat := range []string{"nat-instance", "nat-instance-2", "nat-instance-3"} {
 		floating := named(t, g, tEip, nat)
-		for _, suffix := range []string{"-a", "-b"} {
-			if eni := named(t, g, tENI, nat+suffix); !slices.Contains(eni.DependsOn, floating.URN) {
-				t.Errorf("%s's interface dependsOn %v, want the NAT's Elastic IP %s", nat+suffix, eni.DependsOn, floating.URN)
+		for i := range natpair.Members {
+			if eni := named(t, g, tENI, natpair.MemberName(nat, i)); !slices.Contains(eni.DependsOn, floating.URN) {
+				t.Errorf("%s's interface dependsOn %v, want the NAT's Elastic IP %s", eni.Name, eni.DependsOn, floating.URN)
 			}
 		}
 	}
@@ -47,7 +48,7 @@ func TestNatPairAlarms(t *testing.T) {
 			t.Errorf("alarm %s = %v, want Sum %s > 0 for %s in a minute, missing data not breaching",
 				a.Name, a.Inputs, compute.Takeovers.Name, nat)
 		}
-		for _, member := range []string{nat + "-a", nat + "-b"} {
+		for _, member := range []string{natpair.MemberName(nat, 0), natpair.MemberName(nat, 1)} {
 			if env := memberEnv(t, named(t, g, tInstance, member)); !strings.Contains(env, "NAT_PAIR_NAME="+nat+"\n") ||
 				!strings.Contains(env, "NAT_MEMBER_NAME="+member+"\n") ||
 				!strings.Contains(env, "NAT_METRICS_NAMESPACE="+compute.MetricsNamespace+"\n") {
@@ -57,7 +58,7 @@ func TestNatPairAlarms(t *testing.T) {
 	}
 	for _, want := range []string{"--metric-name " + compute.IdentityWhole.Name + " ", `--dimensions "` + compute.PairDimension + `=$NAT_PAIR_NAME"`,
 		`--namespace "$NAT_METRICS_NAMESPACE"`} {
-		if !strings.Contains(compute.NatPairIdentityScript, want) {
+		if !strings.Contains(natpair.IdentityScript, want) {
 			t.Errorf("nat-pair-identity does not publish with %s", want)
 		}
 	}
@@ -66,7 +67,7 @@ func TestNatPairAlarms(t *testing.T) {
 // The role's read-only actions are exactly the describe calls the identity check makes.
 func TestNatPairRoleReadsWhatTheCheckReads(t *testing.T) {
 	var used []string
-	for _, m := range regexp.MustCompile(`ec2 (describe-[a-z-]+)`).FindAllStringSubmatch(compute.NatPairIdentityScript, -1) {
+	for _, m := range regexp.MustCompile(`ec2 (describe-[a-z-]+)`).FindAllStringSubmatch(natpair.IdentityScript, -1) {
 		action := "ec2:"
 		for _, word := range strings.Split(m[1], "-") {
 			action += strings.ToUpper(word[:1]) + word[1:]
@@ -76,7 +77,7 @@ func TestNatPairRoleReadsWhatTheCheckReads(t *testing.T) {
 		}
 	}
 	slices.Sort(used)
-	if !slices.Equal(used, compute.IdentityReadActions) {
-		t.Errorf("nat-pair-identity calls %v, the role allows %v", used, compute.IdentityReadActions)
+	if !slices.Equal(used, natpair.IdentityReadActions) {
+		t.Errorf("nat-pair-identity calls %v, the role allows %v", used, natpair.IdentityReadActions)
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"nat-instance/compute"
 	"nat-instance/mockgraph"
+	"nat-instance/natpair"
 	"nat-instance/settings"
 	"nat-instance/userdata"
 )
@@ -51,9 +52,9 @@ func envValue(t *testing.T, instance mockgraph.Resource, key string) string {
 // memberEnv reads the settings file a member's user data installs.
 func memberEnv(t *testing.T, instance mockgraph.Resource) string {
 	t.Helper()
-	env, ok := fileOf(t, instance, compute.NatPairEnvPath)
+	env, ok := fileOf(t, instance, natpair.EnvPath)
 	if !ok {
-		t.Fatalf("%s's user data installs no %s", instance.Name, compute.NatPairEnvPath)
+		t.Fatalf("%s's user data installs no %s", instance.Name, natpair.EnvPath)
 	}
 	return env
 }
@@ -89,9 +90,9 @@ func TestNatPairResources(t *testing.T) {
 	floating := named(t, g, tEip, "nat-instance")
 	attachment := g.OfType(tIgwAttachment)[0]
 	route := named(t, g, tRoute, "nat-instance-route-1")
-	priorities := map[string]int{}
-	for i, suffix := range []string{"a", "b"} {
-		name, ip := "nat-instance-"+suffix, fmt.Sprintf("10.40.1.%d", 101+i)
+	var priorities [natpair.Members]int
+	for i := range natpair.Members {
+		name, ip := natpair.MemberName("nat-instance", i), fmt.Sprintf("10.40.1.%d", 101+i)
 		eni := named(t, g, tENI, name)
 		if got := eni.Strings("privateIps"); !slices.Equal(got, []string{ip}) || eni.Inputs["sourceDestCheck"] != false ||
 			!slices.Equal(eni.Strings("securityGroups"), []string{sg.ID, untracked.ID}) {
@@ -133,21 +134,21 @@ func TestNatPairResources(t *testing.T) {
 			fmt.Sprintf("NAT_ROUTE_TABLE_IDS=%q", route.String("routeTableId")), "NAT_REGION=ap-northeast-2", `NAT_SSH_CIDRS=""`,
 		} {
 			if !strings.Contains(env, line+"\n") {
-				t.Errorf("%s's %s lacks %s:\n%s", name, compute.NatPairEnvPath, line, env)
+				t.Errorf("%s's %s lacks %s:\n%s", name, natpair.EnvPath, line, env)
 			}
 		}
-		keepalived, _ := fileOf(t, member, compute.NatPairKeepalivedPath)
+		keepalived, _ := fileOf(t, member, natpair.KeepalivedPath)
 		if !strings.Contains(keepalived, "virtual_router_id 1\n") {
 			t.Errorf("%s: keepalived.conf has no virtual_router_id 1:\n%s", name, keepalived)
 		}
 		if _, after, ok := strings.Cut(keepalived, "\tpriority "); ok {
 			var p int
 			_, _ = fmt.Sscan(after, &p)
-			priorities[suffix] = p
+			priorities[i] = p
 		}
 	}
 	// Member a starts active (natStartedActive, natInstanceId): its VRRP priority is the higher.
-	if !(priorities["a"] > priorities["b"]) {
+	if !(priorities[0] > priorities[1]) {
 		t.Errorf("VRRP priorities %v, want a's above b's", priorities)
 	}
 
@@ -202,7 +203,7 @@ func TestNatPairRoleMayMoveOnlyItsOwnIdentity(t *testing.T) {
 			}
 			got[fmt.Sprint(s.Action)] = append(got[fmt.Sprint(s.Action)], resources...)
 		}
-		enis := []string{arn(tENI, nat+"-a"), arn(tENI, nat+"-b")}
+		enis := []string{arn(tENI, natpair.MemberName(nat, 0)), arn(tENI, natpair.MemberName(nat, 1))}
 		want := map[string][]string{
 			"ec2:AssignPrivateIpAddresses": enis,
 			"ec2:AssociateAddress":         append([]string{arn(tEip, nat)}, enis...),
@@ -253,7 +254,7 @@ func TestNatPairMembersTalkByGroupOnly(t *testing.T) {
 		}
 		// The forwarding rules' UDP 0-65535 also covers the sync port: a security group cannot
 		// tell forwarded traffic from traffic to the member (README "NAT pairs").
-		if r.protocol == "112" || (r.from == compute.NatPairSyncPort && r.to == compute.NatPairSyncPort) {
+		if r.protocol == "112" || (r.from == natpair.SyncPort && r.to == natpair.SyncPort) {
 			t.Errorf("rule %s opens VRRP or the sync port other than member to member", r)
 		}
 	}
@@ -266,10 +267,10 @@ func TestNatPairMembersTalkByGroupOnly(t *testing.T) {
 
 func TestNatPairAlarmsBringADeadMemberBack(t *testing.T) {
 	g := record(t, pairConfig())
-	for _, suffix := range []string{"a", "b"} {
-		member := named(t, g, tInstance, "nat-instance-"+suffix)
+	for i := range natpair.Members {
+		member := named(t, g, tInstance, natpair.MemberName("nat-instance", i))
 		for check, action := range map[string]string{"system": "recover", "instance": "reboot"} {
-			alarm := named(t, g, tMetricAlarm, fmt.Sprintf("nat-instance-%s-%s-check", suffix, check))
+			alarm := named(t, g, tMetricAlarm, fmt.Sprintf("%s-%s-check", member.Name, check))
 			metric := "StatusCheckFailed_" + strings.ToUpper(check[:1]) + check[1:]
 			dims := alarm.Object("dimensions")
 			if alarm.String("metricName") != metric || alarm.String("namespace") != "AWS/EC2" || dims["InstanceId"] != member.ID ||
@@ -328,7 +329,7 @@ func TestNatPairPerZoneAndSingle(t *testing.T) {
 			}
 			for i := range pairs {
 				nat := settings.NatName(i)
-				keepalived, _ := fileOf(t, named(t, g, tInstance, nat+"-b"), compute.NatPairKeepalivedPath)
+				keepalived, _ := fileOf(t, named(t, g, tInstance, nat+"-b"), natpair.KeepalivedPath)
 				if !strings.Contains(keepalived, fmt.Sprintf("virtual_router_id %d\n", i+1)) {
 					t.Errorf("%s: keepalived.conf lacks virtual_router_id %d", nat, i+1)
 				}

@@ -17,7 +17,7 @@ const sshUser = "ec2-user"
 // exportOutputs exports the addresses the lab's checks look at and ready-to-paste commands.
 // The lab's outputs describe the first zone's NAT; with several zones, per-zone lists follow.
 func exportOutputs(ctx *pulumi.Context, s settings.Settings, region string, zones []string,
-	vpc *network.Vpc, nats []natEndpoint, private *compute.PrivateInstances) {
+	vpc *network.Vpc, nats []compute.NatEndpoint, private *compute.PrivateInstances) {
 	nat := nats[0]
 	ctx.Export("vpcId", vpc.VpcID)
 	// The zones the subnets are in, as recorded: a zone the program picked stays with the
@@ -62,7 +62,7 @@ func sessionCommand(region string, id pulumi.StringInput) pulumi.StringOutput {
 }
 
 // exportZones exports, zone by zone, the NAT that serves it and its private instances.
-func exportZones(ctx *pulumi.Context, s settings.Settings, vpc *network.Vpc, nats []natEndpoint, private *compute.PrivateInstances) {
+func exportZones(ctx *pulumi.Context, s settings.Settings, vpc *network.Vpc, nats []compute.NatEndpoint, private *compute.PrivateInstances) {
 	publicIPs, privateIPs, instanceIDs := pulumi.StringArray{}, pulumi.StringArray{}, pulumi.StringArray{}
 	for _, nat := range nats {
 		publicIPs = append(publicIPs, nat.PublicIP)

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"nat-instance/compute"
 	"nat-instance/mockgraph"
+	"nat-instance/natpair"
 )
 
 // sgRule is a security group rule as recorded, with its CIDRs parsed.
@@ -78,7 +78,7 @@ func untrackedGroups(t *testing.T, g *mockgraph.Graph) map[string]bool {
 	t.Helper()
 	onMembers := map[string]bool{}
 	for _, inst := range g.OfType(tInstance) {
-		if _, member := fileOf(t, inst, compute.NatPairKeepalivedPath); !member {
+		if _, member := fileOf(t, inst, natpair.KeepalivedPath); !member {
 			continue
 		}
 		for _, nic := range inst.Objects("networkInterfaces") {
@@ -251,7 +251,7 @@ func TestSSHOnlyFromAllowedNetworksAndTheNat(t *testing.T) {
 				}
 			}
 			for _, m := range g.OfType(tInstance) {
-				if _, member := fileOf(t, m, compute.NatPairEnvPath); member {
+				if _, member := fileOf(t, m, natpair.EnvPath); member {
 					if got := strings.Fields(strings.Trim(envValue(t, m, "NAT_SSH_CIDRS"), `"`)); !slices.Equal(got, allowed) {
 						t.Errorf("%s's firewall takes SSH from %v, want exactly sshAllowedCidrs %v", m.Name, got, allowed)
 					}

@@ -10,6 +10,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"nat-instance/compute"
+	"nat-instance/natpair"
 	"nat-instance/settings"
 )
 
@@ -17,7 +18,7 @@ import (
 const DefaultVirtualRouterID = 1
 
 // pairMembers are the member suffixes a rollMember input may name.
-var pairMembers = []string{"a", "b"}
+var pairMembers = []string{natpair.MemberSuffix(0), natpair.MemberSuffix(1)}
 
 // NatPairArgs are the pair's inputs: a VPC made elsewhere, given by ids. Plain values shape what
 // is built (addresses in rules and the boot script); inputs pass through.
@@ -77,8 +78,8 @@ func (a *NatPairArgs) Annotate(an infer.Annotator) {
 	describeMonitoring(an, &a.AlarmTopicArn, &a.AlarmEmail, &a.AlarmTopicKmsKeyID, &a.Dashboard)
 }
 
-// NatPair is the pair with its outputs: the compute package's component, served as it is.
-type NatPair compute.NatPair
+// NatPair is the pair with its outputs: the natpair package's component, served as it is.
+type NatPair natpair.Pair
 
 // Annotate describes every output and keeps the Go program's token.
 func (n *NatPair) Annotate(an infer.Annotator) {
@@ -101,7 +102,7 @@ func (n *NatPair) Annotate(an infer.Annotator) {
 	an.Describe(&n.MemberAmis, "AMI ids members a and b run.")
 }
 
-// NewNatPair checks the inputs, then builds the pair with compute.NewNatPair.
+// NewNatPair checks the inputs, then builds the pair with natpair.New.
 func NewNatPair(ctx *pulumi.Context, name string, args NatPairArgs, opts ...pulumi.ResourceOption) (*NatPair, error) {
 	if args.InstanceType == "" {
 		args.InstanceType = DefaultInstanceType
@@ -122,11 +123,11 @@ func NewNatPair(ctx *pulumi.Context, name string, args NatPairArgs, opts ...pulu
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	pairRoutes := make([]compute.PairRoute, len(w.routes))
+	pairRoutes := make([]natpair.Route, len(w.routes))
 	for i, route := range w.routes {
-		pairRoutes[i] = compute.PairRoute{PrivateRoute: route, RouteTableArn: tableArn(route.RouteTableID)}
+		pairRoutes[i] = natpair.Route{PrivateRoute: route, RouteTableArn: tableArn(route.RouteTableID)}
 	}
-	pair, err := compute.NewNatPair(ctx, name, &compute.NatPairArgs{
+	pair, err := natpair.New(ctx, name, &natpair.Args{
 		InstanceSettings: compute.InstanceSettings{
 			InstanceType: args.InstanceType,
 			AmiID:        args.Ami,
@@ -139,12 +140,12 @@ func NewNatPair(ctx *pulumi.Context, name string, args NatPairArgs, opts ...pulu
 		SubnetID:        args.PublicSubnetID,
 		SubnetPrefixLen: subnet.Bits(),
 		FloatingIP:      args.PrivateIP,
-		MemberIPs:       [2]string{args.MemberIPs[0], args.MemberIPs[1]},
+		MemberIPs:       [natpair.Members]string{args.MemberIPs[0], args.MemberIPs[1]},
 		SSHAllowedCidrs: args.SSHAllowedCidrs,
 		VirtualRouterID: args.VirtualRouterID,
 		InternetGateway: w.gateway,
 		PublicRouting:   w.publicRouting,
-		Rolling:         [2]bool{args.RollMember == pairMembers[0], args.RollMember == pairMembers[1]},
+		Rolling:         [natpair.Members]bool{args.RollMember == pairMembers[0], args.RollMember == pairMembers[1]},
 		PrivateRoutes:   pairRoutes,
 		MonitoringArgs:  monitoring.args(),
 	}, opts...)

@@ -4,12 +4,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-)
 
-// NatPairMemberName names member m (0 for "a", 1 for "b") of the NAT named nat.
-func NatPairMemberName(nat string, m int) string {
-	return nat + "-" + string(rune('a'+m))
-}
+	"nat-instance/natpair"
+)
 
 // pairRoll checks natPairRoll: members of this stack's NAT pairs, at most one per pair, so that
 // no update takes both members of a pair down. names are the NAT names in NAT order.
@@ -24,8 +21,8 @@ func (p *Problems) pairRoll(s *Settings, raw Raw) {
 	}
 	var members []string
 	for _, zone := range s.NatZones() {
-		for m := range 2 {
-			members = append(members, NatPairMemberName(NatName(zone), m))
+		for m := range natpair.Members {
+			members = append(members, natpair.MemberName(NatName(zone), m))
 		}
 	}
 	for i, name := range raw.NatPairRoll {

@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"nat-instance/compute"
 	"nat-instance/lab"
 	"nat-instance/mockgraph"
+	"nat-instance/natpair"
 )
 
 // The stand-in takes the CLI's global options anywhere and each operation's options once,
@@ -187,7 +187,7 @@ func identityReads(t *testing.T, tw *Twin, member string) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	script := strings.ReplaceAll(compute.NatPairIdentityScript, "\\\n", " ")
+	script := strings.ReplaceAll(natpair.IdentityScript, "\\\n", " ")
 	var out []string
 	for _, m := range regexp.MustCompile(`aws_ (ec2 describe-\S+ .*?)\s+--query\s+(['"])(.*?)['"]\s+--output text`).FindAllStringSubmatch(script, -1) {
 		line := os.Expand(strings.NewReplacer(`"`, "", "'", "").Replace(m[1]), func(k string) string { return settings[k] })

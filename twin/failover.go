@@ -11,7 +11,7 @@ import (
 	"syscall"
 	"time"
 
-	"nat-instance/compute"
+	"nat-instance/natpair"
 )
 
 // syncLimit bounds how long the standby's conntrackd takes to hold the flows it is sent: the
@@ -158,7 +158,7 @@ func (t *Twin) waitNewConnectionsWithin(ctx context.Context, p Pair, since time.
 func (t *Twin) waitSynced(ctx context.Context, member string, n int) error {
 	var got int
 	err := pollEvery(ctx, syncLimit, processPoll, func() bool {
-		out, err := t.InMember(ctx, member, "conntrackd", "-C", compute.NatPairConntrackdPath, "-e")
+		out, err := t.InMember(ctx, member, "conntrackd", "-C", natpair.ConntrackdPath, "-e")
 		got = strings.Count(out, fmt.Sprintf("dport=%d ", flowPort)) + strings.Count(out, fmt.Sprintf("dport=%d ", udpPort))
 		return err == nil && got >= n
 	})
@@ -470,7 +470,7 @@ func checkWithoutConntrackd(ctx context.Context, t *Twin, p Pair) error {
 	if err != nil {
 		return err
 	}
-	if _, err := t.InMember(ctx, standby, "conntrackd", "-C", compute.NatPairConntrackdPath, "-k"); err != nil {
+	if _, err := t.InMember(ctx, standby, "conntrackd", "-C", natpair.ConntrackdPath, "-k"); err != nil {
 		flows.Close()
 		return err
 	}

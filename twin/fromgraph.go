@@ -7,6 +7,7 @@ import (
 
 	"nat-instance/compute"
 	"nat-instance/mockgraph"
+	"nat-instance/natpair"
 	"nat-instance/userdata"
 )
 
@@ -122,7 +123,7 @@ func instanceOf(g *mockgraph.Graph, inst mockgraph.Resource, subnetNames, groupN
 	if err != nil {
 		return out, fmt.Errorf("twin: instance %s: %w", inst.Name, err)
 	}
-	if _, member := userData.File(compute.NatPairEnvPath); member {
+	if _, member := userData.File(natpair.EnvPath); member {
 		out.PairFiles = map[string]string{}
 		for _, f := range userData.Files() {
 			out.PairFiles[f.Path] = f.Content

@@ -3,7 +3,7 @@ package twin
 import (
 	"time"
 
-	"nat-instance/compute"
+	"nat-instance/natpair"
 )
 
 // The bounds of the pair checks' waits, derived from the timers a takeover runs on: keepalived's
@@ -14,8 +14,8 @@ import (
 // master-down interval, 3 adverts plus a skew below one advert (RFC 5798, section 6.1), or the
 // health check's fall failures in a row, each at most its interval plus its timeout.
 func (o Options) detection() time.Duration {
-	advert := compute.NatPairAdvertInterval * time.Second
-	health := compute.NatPairHealthFall * (compute.NatPairHealthInterval + compute.NatPairHealthTimeout) * time.Second
+	advert := natpair.AdvertInterval * time.Second
+	health := natpair.HealthFall * (natpair.HealthInterval + natpair.HealthTimeout) * time.Second
 	return max(4*advert, health)
 }
 
@@ -26,7 +26,7 @@ func (o Options) ec2Round() time.Duration { return o.awsCallDelay() + o.awsEffec
 // address and the routes, then the Elastic IP), and one repair: the next identity check, a
 // describe that may still show the old state (EC2's eventual consistency), two rounds again.
 func (o Options) failoverProtocol() time.Duration {
-	return o.detection() + 2*o.ec2Round() + compute.NatPairCheckInterval*time.Second + o.awsDescribeLag() + 2*o.ec2Round()
+	return o.detection() + 2*o.ec2Round() + natpair.CheckInterval*time.Second + o.awsDescribeLag() + 2*o.ec2Round()
 }
 
 // failoverLimit bounds a failover's waits: twice the protocol's time. What the machine adds

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"nat-instance/compute"
+	"nat-instance/natpair"
 )
 
 // Pair is a NAT pair (natHighAvailability): two member instances that hand the NAT's identity
@@ -31,9 +31,9 @@ type Pair struct {
 
 // pairSettings reads a member's settings file (KEY=VALUE lines, as the user data writes it).
 func pairSettings(files map[string]string) (map[string]string, error) {
-	text, ok := files[compute.NatPairEnvPath]
+	text, ok := files[natpair.EnvPath]
 	if !ok {
-		return nil, fmt.Errorf("no %s in the member's user data", compute.NatPairEnvPath)
+		return nil, fmt.Errorf("no %s in the member's user data", natpair.EnvPath)
 	}
 	out := map[string]string{}
 	for line := range strings.Lines(text) {

@@ -8,7 +8,7 @@ import (
 	"regexp"
 	"strconv"
 
-	"nat-instance/compute"
+	"nat-instance/natpair"
 )
 
 // strangerDatagrams is how many sync datagrams a VPC host that is not the peer sends a member.
@@ -26,7 +26,7 @@ func checkOnlyThePeerSyncs(ctx context.Context, t *Twin, p Pair) error {
 	if len(served) == 0 {
 		return fmt.Errorf("twin: pair %v serves no private instance", p.Members)
 	}
-	target := netip.AddrPortFrom(t.topo.Instances[t.instanceIndex(active)].PrivateIP, compute.NatPairSyncPort)
+	target := netip.AddrPortFrom(t.topo.Instances[t.instanceIndex(active)].PrivateIP, natpair.SyncPort)
 	err := inNamespace(t.Namespace(served[0].Name), func() error {
 		c, err := net.DialUDP("udp4", nil, net.UDPAddrFromAddrPort(target))
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"nat-instance/compute"
+	"nat-instance/natpair"
 )
 
 // identityChecks are the checks of the members' transitions and identity check against the AWS
@@ -38,13 +39,13 @@ func (t *Twin) checkInterval(member string) time.Duration {
 	s, _ := pairSettings(t.topo.Instances[t.instanceIndex(member)].PairFiles)
 	seconds, err := strconv.Atoi(s["NAT_CHECK_INTERVAL"])
 	if err != nil {
-		return compute.NatPairCheckInterval * time.Second
+		return natpair.CheckInterval * time.Second
 	}
 	return time.Duration(seconds) * time.Second
 }
 
 // notifyFIFO is where keepalived writes a member's transitions (keepalived.conf).
-const notifyFIFO = compute.NatPairRunDir + "/notify.fifo"
+const notifyFIFO = natpair.RunDir + "/notify.fifo"
 
 // queueEvents writes keepalived's event lines for states into a member's notify FIFO in one
 // write: what keepalived queues while the reader is busy.
@@ -61,7 +62,7 @@ func (t *Twin) queueEvents(ctx context.Context, member string, states ...string)
 
 // vrrpState is a member's last transition as its notify reader recorded it.
 func (t *Twin) vrrpState(ctx context.Context, member string) string {
-	out, _ := t.InMember(ctx, member, "cat", compute.NatPairRunDir+"/vrrp-state")
+	out, _ := t.InMember(ctx, member, "cat", natpair.RunDir+"/vrrp-state")
 	state, _, _ := strings.Cut(strings.TrimSpace(out), " ")
 	return state
 }

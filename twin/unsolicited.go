@@ -10,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"nat-instance/compute"
+	"nat-instance/natpair"
 )
 
 // probePort is where the unsolicited probe finds a listener (TCP, and UDP that answers) on the
@@ -22,8 +22,8 @@ const probePort = 9
 // probedTCP and probedUDP are the ports probed: SSH, web, the sync port, the listener; DNS, the
 // echo service, the sync port, the listener. A member or instance must answer none of them.
 var (
-	probedTCP = []uint16{22, 80, 443, compute.NatPairSyncPort, probePort}
-	probedUDP = []uint16{7, 53, compute.NatPairSyncPort, probePort}
+	probedTCP = []uint16{22, 80, 443, natpair.SyncPort, probePort}
+	probedUDP = []uint16{7, 53, natpair.SyncPort, probePort}
 )
 
 // checkNothingUnsolicited probes, from an internet address outside sshAllowedCidrs, every address

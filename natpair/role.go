@@ -1,4 +1,4 @@
-package compute
+package natpair
 
 import (
 	"encoding/json"
@@ -7,6 +7,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"nat-instance/compute"
 )
 
 // IdentityReadActions are the read-only calls of the active member's identity check
@@ -19,12 +21,12 @@ var IdentityReadActions = []string{"ec2:DescribeAddresses", "ec2:DescribeNetwork
 // support resource-level permissions (Service Authorization Reference, Amazon EC2), so no tag
 // condition is needed; the Describe actions list no resource type there, so they take only
 // "*" (same reference: "If there is no value for this column, you must specify all resources").
-func newPairRole(ctx *pulumi.Context, name, boundary string, floating *ec2.Eip, members []*pairMember, routes []PairRoute, parent pulumi.ResourceOption) (*SessionManagerProfile, *iam.RolePolicy, error) {
-	putMetrics, err := PutNatMetricsPolicy()
+func newPairRole(ctx *pulumi.Context, name, boundary string, floating *ec2.Eip, members []*member, routes []Route, parent pulumi.ResourceOption) (*compute.SessionManagerProfile, *iam.RolePolicy, error) {
+	putMetrics, err := compute.PutNatMetricsPolicy()
 	if err != nil {
 		return nil, nil, err
 	}
-	profile, err := NewSessionManagerProfile(ctx, name+"-pair", &SessionManagerProfileArgs{
+	profile, err := compute.NewSessionManagerProfile(ctx, name+"-pair", &compute.SessionManagerProfileArgs{
 		Description:         "Session Manager access to a NAT pair's members, their CloudWatch metrics, and the calls that move the pair's identity",
 		InlinePolicies:      map[string]string{"put-metrics": putMetrics},
 		PermissionsBoundary: boundary,
@@ -58,7 +60,7 @@ func newPairRole(ctx *pulumi.Context, name, boundary string, floating *ec2.Eip, 
 		Policy: document,
 	}, parent)
 	if err != nil {
-		return nil, nil, fmt.Errorf("compute: NAT pair role policy: %w", err)
+		return nil, nil, fmt.Errorf("natpair: role policy: %w", err)
 	}
 	return profile, policy, nil
 }

@@ -1,23 +1,28 @@
-package compute
+// Package natpair is a NAT whose identity floats between two member instances (docs/nat-pairs.md):
+// the component, the members' boot files and scripts, the role that lets them move the identity,
+// the roll-out rules, and how members are named. What it shares with a single NAT instance
+// (instance hardening, security group rules, alarms, dashboard, metrics) is in compute.
+package natpair
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"nat-instance/compute"
 )
 
 // vrrpProtocol is keepalived's VRRP (IP protocol 112), unicast between the members.
 const vrrpProtocol = "112"
 
-// NatPairArgs places a NAT pair: two member instances in one public subnet that share the NAT's
+// Args places a NAT pair: two member instances in one public subnet that share the NAT's
 // identity (floating private address, Elastic IP, route targets). Plain values shape the graph.
-type NatPairArgs struct {
+type Args struct {
 	// InstanceSettings' InstanceProfileName is ignored: a pair gets its own role, allowed to
 	// move this pair's identity and nothing else.
-	InstanceSettings
+	compute.InstanceSettings
 	Region   string
 	VpcID    pulumi.StringInput
 	VpcCidr  string
@@ -28,7 +33,7 @@ type NatPairArgs struct {
 	// claims it.
 	FloatingIP string
 	// MemberIPs are the fixed primary addresses of members a and b.
-	MemberIPs       [2]string
+	MemberIPs       [Members]string
 	SSHAllowedCidrs []string
 	// VirtualRouterID is the pair's VRRP id, unique in the VPC.
 	VirtualRouterID int
@@ -37,25 +42,25 @@ type NatPairArgs struct {
 	// PublicRouting is the public subnet's way to the internet gateway (see NatInstanceArgs).
 	PublicRouting []pulumi.Resource
 	// Rolling tells which members (a, b) take the configured image, type, key pair and boot
-	// script now; the others keep what they run (see pairMemberOptions).
-	Rolling       [2]bool
-	PrivateRoutes []PairRoute
+	// script now; the others keep what they run (see memberOptions).
+	Rolling       [Members]bool
+	PrivateRoutes []Route
 	// MonitoringArgs: whom the alarms tell, and whether the NAT has a dashboard of its own (the
 	// lab passes its stack's topic and makes one dashboard for all its NATs).
-	MonitoringArgs
+	compute.MonitoringArgs
 	// PermissionsBoundary is the ARN of the pair role's permissions boundary; empty for none.
 	PermissionsBoundary string
 }
 
-// PairRoute is a private default route the pair serves; the role may replace it by its table's ARN.
-type PairRoute struct {
-	PrivateRoute
+// Route is a private default route the pair serves; the role may replace it by its table's ARN.
+type Route struct {
+	compute.PrivateRoute
 	RouteTableArn pulumi.StringInput
 }
 
-// NatPair is a NAT whose identity floats between two member instances (README "NAT pairs").
+// Pair is a NAT whose identity floats between two member instances (docs/nat-pairs.md).
 // Its fields mean what NatInstance's do; InstanceID is the member that started active.
-type NatPair struct {
+type Pair struct {
 	pulumi.ResourceState
 
 	// Tagged, so that a component provider can serve these as the component's outputs.
@@ -76,11 +81,11 @@ type NatPair struct {
 	AlarmArns    pulumi.StringArrayOutput `pulumi:"alarmArns"`
 	DashboardURL pulumi.StringOutput      `pulumi:"dashboardUrl"`
 
-	monitored Monitored
+	monitored compute.Monitored
 }
 
-// pairMember is what the pair builds for each of its two members.
-type pairMember struct {
+// member is what the pair builds for each of its two members.
+type member struct {
 	name     string
 	ip       string
 	eni      *ec2.NetworkInterface
@@ -88,25 +93,33 @@ type pairMember struct {
 	instance *ec2.Instance
 }
 
-// Member names: a starts active.
-var memberSuffixes = [2]string{"a", "b"}
+// Members is how many members a pair has; member 0 starts active.
+const Members = 2
 
-// NewNatPair creates the pair's security group, role, member interfaces, Elastic IPs and
+// MemberSuffix is member i's letter (0 for "a", 1 for "b"): how the component's rollMember
+// input names it.
+func MemberSuffix(i int) string { return string(rune('a' + i)) }
+
+// MemberName names member i of the NAT named nat: its instance, interface, Elastic IP and
+// alarms carry this name, and natPairRoll lists members by it.
+func MemberName(nat string, i int) string { return nat + "-" + MemberSuffix(i) }
+
+// New creates the pair's security group, role, member interfaces, Elastic IPs and
 // instances, the NAT's floating Elastic IP (associated by the active member, not here), the
 // private default routes (their target owned by keepalived after creation), the alarms that
 // bring a failed member back and the alarm of an identity that is not whole.
-func NewNatPair(ctx *pulumi.Context, name string, args *NatPairArgs, opts ...pulumi.ResourceOption) (*NatPair, error) {
+func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Pair, error) {
 	// The alarms' EC2 actions are named in the stack's partition (aws, aws-cn, aws-us-gov).
 	partition, err := aws.GetPartition(ctx, nil)
 	if err != nil {
-		return nil, fmt.Errorf("compute: NAT pair: partition: %w", err)
+		return nil, fmt.Errorf("natpair:: partition: %w", err)
 	}
 	// The members' settings: the current Amazon Linux unless an image is given, the pair's role.
-	memberSettings, err := args.InstanceSettings.withImage(ctx)
+	memberSettings, err := args.InstanceSettings.WithImage(ctx)
 	if err != nil {
 		return nil, err
 	}
-	n := &NatPair{}
+	n := &Pair{}
 	if err := ctx.RegisterComponentResource("nat-instance:compute:NatPair", name, n, opts...); err != nil {
 		return nil, err
 	}
@@ -129,12 +142,12 @@ func NewNatPair(ctx *pulumi.Context, name string, args *NatPairArgs, opts ...pul
 		Tags:   pulumi.StringMap{"Name": pulumi.String(name)},
 	}, parent, pulumi.IgnoreChanges([]string{"networkInterface", "instance", "associateWithPrivateIp", "privateIp", "associationId"}))
 	if err != nil {
-		return nil, fmt.Errorf("compute: NAT pair Elastic IP: %w", err)
+		return nil, fmt.Errorf("natpair: Elastic IP: %w", err)
 	}
 
-	members := make([]*pairMember, len(memberSuffixes))
-	for i, suffix := range memberSuffixes {
-		m := &pairMember{name: name + "-" + suffix, ip: args.MemberIPs[i]}
+	members := make([]*member, Members)
+	for i := range members {
+		m := &member{name: MemberName(name, i), ip: args.MemberIPs[i]}
 		// The floating address is not declared here: it is the active member's secondary
 		// address, assigned at takeover; refresh then reads it back, and nothing is planned.
 		m.eni, err = ec2.NewNetworkInterface(ctx, m.name, &ec2.NetworkInterfaceArgs{
@@ -150,7 +163,7 @@ func NewNatPair(ctx *pulumi.Context, name string, args *NatPairArgs, opts ...pul
 			// member made is in no state; deleting its interface first disassociates it.
 			pulumi.DependsOn([]pulumi.Resource{floating}))
 		if err != nil {
-			return nil, fmt.Errorf("compute: NAT pair member interface %s: %w", m.ip, err)
+			return nil, fmt.Errorf("natpair: member interface %s: %w", m.ip, err)
 		}
 		members[i] = m
 	}
@@ -161,35 +174,18 @@ func NewNatPair(ctx *pulumi.Context, name string, args *NatPairArgs, opts ...pul
 	}
 
 	// Whom the alarms tell, and the NAT's own dashboard if asked for.
-	monitoring, err := NewMonitoring(ctx, name, args.MonitoringArgs, parent)
+	monitoring, err := compute.NewMonitoring(ctx, name, args.MonitoringArgs, parent)
 	if err != nil {
 		return nil, err
 	}
 	var alarms []pulumi.StringOutput
-	routeTables := pulumi.StringArray{}
-	for _, route := range args.PrivateRoutes {
+	routeTables, routes := pulumi.StringArray{}, make([]compute.PrivateRoute, len(args.PrivateRoutes))
+	for i, route := range args.PrivateRoutes {
 		routeTables = append(routeTables, route.RouteTableID)
+		routes[i] = route.PrivateRoute
 	}
 	for i, m := range members {
-		// Each member's own way out, active or standby: packages at first boot, Session
-		// Manager, and the EC2 API calls of a takeover.
-		m.eip, err = ec2.NewEip(ctx, m.name, &ec2.EipArgs{
-			Domain: pulumi.String("vpc"),
-			Tags:   pulumi.StringMap{"Name": pulumi.String(m.name)},
-		}, parent)
-		if err != nil {
-			return nil, fmt.Errorf("compute: NAT pair member Elastic IP %s: %w", m.name, err)
-		}
-		association, err := ec2.NewEipAssociation(ctx, m.name, &ec2.EipAssociationArgs{
-			AllocationId:       m.eip.AllocationId,
-			NetworkInterfaceId: m.eni.ID(),
-			PrivateIpAddress:   pulumi.String(m.ip),
-		}, parent, pulumi.DependsOn(args.InternetGateway))
-		if err != nil {
-			return nil, fmt.Errorf("compute: NAT pair member Elastic IP association %s: %w", m.name, err)
-		}
-
-		member := NatPairMember{
+		boot := Boot{
 			PairName:        name,
 			MemberName:      m.name,
 			Region:          args.Region,
@@ -204,40 +200,40 @@ func NewNatPair(ctx *pulumi.Context, name string, args *NatPairArgs, opts ...pul
 		}
 		// Gzipped: the member's files are larger than the 16 KB EC2 takes raw; cloud-init unpacks them.
 		userData := pulumi.All(m.eni.ID(), floating.AllocationId, routeTables).ApplyT(func(ids []any) (string, error) {
-			member.SelfENI = string(ids[0].(pulumi.ID))
-			member.AllocationID = ids[1].(string)
-			member.RouteTableIDs = ids[2].([]string)
-			return GzipUserData(NatPairUserData(member))
+			boot.SelfENI = string(ids[0].(pulumi.ID))
+			boot.AllocationID = ids[1].(string)
+			boot.RouteTableIDs = ids[2].([]string)
+			return compute.GzipUserData(UserData(boot))
 		}).(pulumi.StringOutput)
 
 		memberSettings.InstanceProfileName = profile.Name
-		instanceArgs := hardenedInstanceArgs(memberSettings, m.name)
-		instanceArgs.NetworkInterfaces = ec2.InstanceNetworkInterfaceArray{ec2.InstanceNetworkInterfaceArgs{
-			DeviceIndex:        pulumi.Int(0),
-			NetworkInterfaceId: m.eni.ID(),
-		}}
-		instanceArgs.UserDataBase64 = userData
-		// cloud-init runs user data once: a changed configuration needs a new member.
-		instanceArgs.UserDataReplaceOnChange = pulumi.Bool(true)
-		m.instance, err = ec2.NewInstance(ctx, m.name, instanceArgs, memberSettings.pairMemberOptions(args.Rolling[i], parent,
-			// Its own way out and its permission to take over exist before it boots.
-			pulumi.DependsOn(append([]pulumi.Resource{association, policy}, args.PublicRouting...)),
-			// The interface can serve one instance at a time: the old one must go first.
-			pulumi.DeleteBeforeReplace(true),
+		rolling := args.Rolling[i]
+		// Each member has its own Elastic IP, its way out, active or standby: packages at first
+		// boot, Session Manager, and the EC2 API calls of a takeover.
+		machine, err := compute.NewNatMachine(ctx, m.name, compute.NatMachineArgs{
+			Settings:        memberSettings,
+			Interface:       m.eni,
+			PrivateIP:       m.ip,
+			UserDataBase64:  userData,
+			InternetGateway: args.InternetGateway,
+			// Its permission to take over exists before it boots.
+			DependsOn: append([]pulumi.Resource{policy}, args.PublicRouting...),
+			Options: func(extra ...pulumi.ResourceOption) []pulumi.ResourceOption {
+				return memberOptions(memberSettings, rolling, extra...)
+			},
 			// The active member's primary interface holds the floating address; a refresh reads it
 			// into the instance's secondary addresses.
-			pulumi.IgnoreChanges([]string{"secondaryPrivateIps"}))...)
-		if err != nil {
-			return nil, fmt.Errorf("compute: NAT pair member %s: %w", m.name, err)
-		}
-		w := watched{name: m.name, instanceID: m.instance.ID(), notify: monitoring.Notify.TopicArn, partition: partition.Partition, region: args.Region}
-		arns, err := newAlarms(ctx, w, append(slices.Clone(capacityAlarms), memberAlarms...), parent)
+			IgnoreChanges: []string{"secondaryPrivateIps"},
+			Notify:        monitoring.Notify.TopicArn,
+			Recover:       &compute.AlarmActions{Partition: partition.Partition, Region: args.Region},
+		}, parent)
 		if err != nil {
 			return nil, err
 		}
-		alarms = append(alarms, arns...)
+		m.eip, m.instance = machine.Eip, machine.Instance
+		alarms = append(alarms, machine.AlarmArns...)
 	}
-	arns, err := newAlarms(ctx, watched{name: name, pair: name, notify: monitoring.Notify.TopicArn}, pairAlarms, parent)
+	arns, err := compute.NewPairAlarms(ctx, name, monitoring.Notify.TopicArn, parent)
 	if err != nil {
 		return nil, err
 	}
@@ -247,17 +243,11 @@ func NewNatPair(ctx *pulumi.Context, name string, args *NatPairArgs, opts ...pul
 	// keeps it the same resource (AWS refuses a second 0.0.0.0/0 in a table, so a new route could
 	// not come before the old one goes); its target then moves when member a first becomes active.
 	wasNatInstance := pulumi.URN(fmt.Sprintf("urn:pulumi:%s::%s::nat-instance:compute:NatInstance::%s", ctx.Stack(), ctx.Project(), name))
-	for _, route := range args.PrivateRoutes {
-		// Member a at creation; after the first boot keepalived owns the target, so a refresh
-		// after a failover plans nothing.
-		if _, err := ec2.NewRoute(ctx, route.Name, &ec2.RouteArgs{
-			RouteTableId:         route.RouteTableID,
-			DestinationCidrBlock: pulumi.String("0.0.0.0/0"),
-			NetworkInterfaceId:   members[0].eni.ID(),
-		}, parent, pulumi.IgnoreChanges([]string{"networkInterfaceId"}),
-			pulumi.Aliases([]pulumi.Alias{{ParentURN: wasNatInstance}})); err != nil {
-			return nil, fmt.Errorf("compute: private default route %s: %w", route.Name, err)
-		}
+	// Member a at creation; after the first boot keepalived owns the target, so a refresh after a
+	// failover plans nothing.
+	if err := compute.NewDefaultRoutes(ctx, routes, members[0].eni.ID(), parent,
+		pulumi.IgnoreChanges([]string{"networkInterfaceId"}), pulumi.Aliases([]pulumi.Alias{{ParentURN: wasNatInstance}})); err != nil {
+		return nil, err
 	}
 
 	n.SecurityGroupID = sg.ID().ToStringOutput()
@@ -275,9 +265,9 @@ func NewNatPair(ctx *pulumi.Context, name string, args *NatPairArgs, opts ...pul
 	n.MemberInstanceIDs, n.MemberPrivateIPs, n.MemberPublicIPs = ids.ToStringArrayOutput(), ips.ToStringArrayOutput(), publicIPs.ToStringArrayOutput()
 	n.MemberAmis = amis.ToStringArrayOutput()
 	n.AlarmArns = pulumi.ToStringArrayOutput(alarms)
-	n.monitored = Monitored{Name: name, Pair: true, MemberNames: []string{members[0].name, members[1].name},
+	n.monitored = compute.Monitored{Name: name, Pair: true, MemberNames: []string{members[0].name, members[1].name},
 		InstanceIds: n.MemberInstanceIDs, PublicIP: n.PublicIP, AlarmArns: n.AlarmArns}
-	if err := monitoring.Watch(ctx, []Monitored{n.monitored}); err != nil {
+	if err := monitoring.Watch(ctx, []compute.Monitored{n.monitored}); err != nil {
 		return nil, err
 	}
 	n.DashboardURL = monitoring.DashboardURL
@@ -299,25 +289,31 @@ func NewNatPair(ctx *pulumi.Context, name string, args *NatPairArgs, opts ...pul
 }
 
 // Monitored is what a dashboard of several NATs shows of this pair (NewDashboard).
-func (n *NatPair) Monitored() Monitored { return n.monitored }
+func (n *Pair) Monitored() compute.Monitored { return n.monitored }
+
+// Endpoint is what a program needs of this pair: the NAT's addresses, the member that started
+// active, and every member's image.
+func (n *Pair) Endpoint() compute.NatEndpoint {
+	e := compute.NatEndpoint{SecurityGroupID: n.SecurityGroupID, InstanceID: n.InstanceID, PrivateIP: n.PrivateIP, PublicIP: n.PublicIP}
+	for i := range Members {
+		e.Amis = append(e.Amis, n.MemberAmis.Index(pulumi.Int(i)))
+	}
+	return e
+}
 
 // newPairSecurityGroup is a NAT's security group plus what the members say to each other,
 // allowed by group, never by address.
-func newPairSecurityGroup(ctx *pulumi.Context, name string, args *NatPairArgs, parent pulumi.ResourceOption) (*ec2.SecurityGroup, error) {
-	inbound, outbound := natRules(args.VpcCidr, args.SSHAllowedCidrs)
-	peers := []rule{
-		{description: "VRRP between the pair members (keepalived)", protocol: vrrpProtocol, from: 0, to: 0, self: true},
-		{description: "conntrackd state sync between the pair members", protocol: "udp", from: NatPairSyncPort, to: NatPairSyncPort, self: true},
+func newPairSecurityGroup(ctx *pulumi.Context, name string, args *Args, parent pulumi.ResourceOption) (*ec2.SecurityGroup, error) {
+	inbound, outbound := compute.NatRules(args.VpcCidr, args.SSHAllowedCidrs)
+	peers := []compute.Rule{
+		{Description: "VRRP between the pair members (keepalived)", Protocol: vrrpProtocol, From: 0, To: 0, Self: true},
+		{Description: "conntrackd state sync between the pair members", Protocol: "udp", From: SyncPort, To: SyncPort, Self: true},
 	}
-	sg, err := ec2.NewSecurityGroup(ctx, name, &ec2.SecurityGroupArgs{
-		VpcId:       args.VpcID,
-		Description: pulumi.String("NAT pair: forwards web, UDP and ICMP from the VPC to the internet; VRRP and state sync between its members"),
-		Ingress:     ingress(append(inbound, peers...)),
-		Egress:      egress(append(outbound, peers...)),
-		Tags:        pulumi.StringMap{"Name": pulumi.String(name)},
-	}, parent)
+	sg, err := compute.NewSecurityGroup(ctx, name, args.VpcID,
+		"NAT pair: forwards web, UDP and ICMP from the VPC to the internet; VRRP and state sync between its members",
+		append(inbound, peers...), append(outbound, peers...), parent)
 	if err != nil {
-		return nil, fmt.Errorf("compute: NAT pair security group: %w", err)
+		return nil, fmt.Errorf("natpair: security group: %w", err)
 	}
 	return sg, nil
 }

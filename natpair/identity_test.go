@@ -1,4 +1,4 @@
-package compute
+package natpair
 
 import (
 	"fmt"
@@ -52,7 +52,7 @@ func identityBox(t *testing.T, higher bool, holder, mode string) *scriptBox {
 	b := newScriptBox(t, m, map[string]string{"aws": fakeEC2, "conntrackd": "exit 0", "logger": "exit 0"})
 	env, _ := os.ReadFile(b.env)
 	// One check a second: the script's own interval, shortened for the test.
-	env = []byte(strings.Replace(string(env), fmt.Sprintf("NAT_CHECK_INTERVAL=%d", NatPairCheckInterval), "NAT_CHECK_INTERVAL=1", 1))
+	env = []byte(strings.Replace(string(env), fmt.Sprintf("NAT_CHECK_INTERVAL=%d", CheckInterval), "NAT_CHECK_INTERVAL=1", 1))
 	files := map[string]string{"env": string(env), "vrrp-state": "MASTER 1\n", "address": holder + "\n",
 		"eip": holder + "\t10.40.1.100\n", "route.rtb-1": holder + "\n", "route.rtb-2": holder + "\n"}
 	for name, content := range files {
@@ -60,7 +60,7 @@ func identityBox(t *testing.T, higher bool, holder, mode string) *scriptBox {
 			t.Fatal(err)
 		}
 	}
-	check := b.command(NatPairIdentityScript, "nat-pair-identity", mode, fmt.Sprint(os.Getpid()))
+	check := b.command(IdentityScript, "nat-pair-identity", mode, fmt.Sprint(os.Getpid()))
 	check.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := check.Start(); err != nil {
 		t.Fatal(err)
@@ -169,7 +169,7 @@ func TestNatPairIdentityStopsWhenNotActive(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(b.dir, "vrrp-state"), []byte("BACKUP 2\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, err := b.command(NatPairIdentityScript, "nat-pair-identity", "takeover", fmt.Sprint(os.Getpid())).CombinedOutput()
+	out, err := b.command(IdentityScript, "nat-pair-identity", "takeover", fmt.Sprint(os.Getpid())).CombinedOutput()
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}

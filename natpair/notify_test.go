@@ -1,4 +1,4 @@
-package compute
+package natpair
 
 import (
 	"os"
@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"nat-instance/compute"
 )
 
 // notifyStubs stand in for what nat-pair-notify calls; the identity check records how it was
@@ -37,7 +39,7 @@ func notifyAgent(t *testing.T) (*scriptBox, *os.File) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	agent := b.command(NatPairNotifyScript, "nat-pair-notify", path)
+	agent := b.command(NotifyScript, "nat-pair-notify", path)
 	if err := agent.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +70,7 @@ const conntrackd = "conntrackd -C /" // a conntrackd call, whatever the configur
 func TestNatPairNotifyTransitions(t *testing.T) {
 	b, fifo := notifyAgent(t)
 	const limit = 10 * time.Second // the agent reads at once; only a hung test waits this long
-	put := "aws --region eu-west-3 --cli-connect-timeout 2 --cli-read-timeout 5 cloudwatch put-metric-data --namespace " + MetricsNamespace
+	put := "aws --region eu-west-3 --cli-connect-timeout 2 --cli-read-timeout 5 cloudwatch put-metric-data --namespace " + compute.MetricsNamespace
 	standby := put + " --metric-name ActiveMember --dimensions NatPair=nat-instance,Member=nat-instance-a --value 0"
 	event(t, fifo, "BACKUP")
 	b.waitFor(t, conntrackd, 2, limit)

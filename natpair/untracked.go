@@ -1,10 +1,12 @@
-package compute
+package natpair
 
 import (
 	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"nat-instance/compute"
 )
 
 // EC2 tracks connections per network interface ("Amazon EC2 security group connection tracking",
@@ -17,33 +19,29 @@ import (
 // itself, statefully, with the flows conntrackd brings over (nat-pair-setup). ICMP is always
 // tracked. docs/nat-pairs.md, "Security groups and connection tracking"; the policy pack and the
 // graph tests accept this group and nothing wider.
-func untrackedRules() []rule {
+func untrackedRules() []compute.Rule {
 	why := "anywhere, all ports, untracked: the members own firewall admits replies, forwarding from the VPC and SSH as configured only"
-	return []rule{
-		{description: "TCP " + why, protocol: "tcp", from: 0, to: 65535, cidrs: []string{Internet}},
-		{description: "UDP " + why, protocol: "udp", from: 0, to: 65535, cidrs: []string{Internet}},
+	return []compute.Rule{
+		{Description: "TCP " + why, Protocol: "tcp", From: 0, To: 65535, Cidrs: []string{compute.Internet}},
+		{Description: "UDP " + why, Protocol: "udp", From: 0, To: 65535, Cidrs: []string{compute.Internet}},
 	}
 }
 
 // newUntrackedGroup is the second group on each member's interface: TCP and UDP from and to
 // anywhere, so that EC2 tracks neither.
 func newUntrackedGroup(ctx *pulumi.Context, name string, vpcID pulumi.StringInput, parent pulumi.ResourceOption) (*ec2.SecurityGroup, error) {
-	sg, err := ec2.NewSecurityGroup(ctx, name, &ec2.SecurityGroupArgs{
-		VpcId:       vpcID,
-		Description: pulumi.String("NAT pair members: TCP and UDP untracked, so that flows survive a takeover; each member filters them statefully itself"),
-		Ingress:     ingress(untrackedRules()),
-		Egress:      egress(untrackedRules()),
-		Tags:        pulumi.StringMap{"Name": pulumi.String(name)},
-	}, parent)
+	sg, err := compute.NewSecurityGroup(ctx, name, vpcID,
+		"NAT pair members: TCP and UDP untracked, so that flows survive a takeover; each member filters them statefully itself",
+		untrackedRules(), untrackedRules(), parent)
 	if err != nil {
-		return nil, fmt.Errorf("compute: NAT pair untracked security group: %w", err)
+		return nil, fmt.Errorf("natpair: untracked security group: %w", err)
 	}
 	return sg, nil
 }
 
 // memberInterfaceHeld are the member interface's fields the program leaves alone: the addresses
 // (the floating one comes and goes) and, until the member rolls, its groups. A member keeps its
-// boot files until it rolls (pairMemberOptions), and a member booted before it had its own
+// boot files until it rolls (memberOptions), and a member booted before it had its own
 // firewall must not get the untracked group: it would answer anything from anywhere. A new member
 // gets both groups at creation.
 func memberInterfaceHeld(rolling bool) []string {

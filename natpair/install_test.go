@@ -1,4 +1,4 @@
-package compute
+package natpair
 
 import (
 	"os"
@@ -39,7 +39,7 @@ for cmd in aws nft keepalived conntrackd; do printf '#!/bin/bash\n' >"$dir/$cmd"
 	if err := os.WriteFile(b.record, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("bash", "-c", NatPairInstallScript, "nat-pair-install",
+	cmd := exec.Command("bash", "-c", InstallScript, "nat-pair-install",
 		"aws:awscli-2", "nft:nftables", "keepalived:keepalived", "conntrackd:conntrack-tools")
 	cmd.Env = append(os.Environ(), "PATH="+b.dir)
 	out, err := cmd.CombinedOutput()

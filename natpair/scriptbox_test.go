@@ -1,4 +1,4 @@
-package compute
+package natpair
 
 import (
 	"os"
@@ -17,7 +17,7 @@ type scriptBox struct {
 
 // newScriptBox writes the stand-ins (name -> body after the recording line) and a member's
 // settings file whose run directory is the box.
-func newScriptBox(t *testing.T, m NatPairMember, stubs map[string]string) *scriptBox {
+func newScriptBox(t *testing.T, m Boot, stubs map[string]string) *scriptBox {
 	t.Helper()
 	b := &scriptBox{dir: t.TempDir()}
 	b.record = filepath.Join(b.dir, "calls")
@@ -28,8 +28,8 @@ func newScriptBox(t *testing.T, m NatPairMember, stubs map[string]string) *scrip
 		}
 	}
 	b.env = filepath.Join(b.dir, "env")
-	env := strings.ReplaceAll(natPairEnv(m), "NAT_RUN_DIR="+NatPairRunDir, "NAT_RUN_DIR="+b.dir)
-	env = strings.ReplaceAll(env, "NAT_CONNTRACKD_CONF="+NatPairConntrackdPath, "NAT_CONNTRACKD_CONF="+b.dir+"/conntrackd.conf")
+	env := strings.ReplaceAll(memberEnv(m), "NAT_RUN_DIR="+RunDir, "NAT_RUN_DIR="+b.dir)
+	env = strings.ReplaceAll(env, "NAT_CONNTRACKD_CONF="+ConntrackdPath, "NAT_CONNTRACKD_CONF="+b.dir+"/conntrackd.conf")
 	if err := os.WriteFile(b.env, []byte(env), 0o644); err != nil {
 		t.Fatal(err)
 	}
