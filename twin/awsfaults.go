@@ -23,7 +23,7 @@ const (
 )
 
 func (k AWSFaultKind) String() string {
-	return [...]string{"", "throttled", "server errors", "slow answers", "endpoint unreachable"}[k]
+	return [...]string{"no fault", "throttled", "server errors", "slow answers", "endpoint unreachable"}[k]
 }
 
 // AWSFault is a fault of the EC2 endpoint for one pair's members, from when a check arms it: the

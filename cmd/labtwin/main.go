@@ -46,7 +46,7 @@ func main() {
 		return nil
 	})
 	awsDelay := flag.Duration("aws-delay", twin.DefaultAWSCallDelay, "how long each EC2 call of a NAT pair's takeover takes")
-	takeovers := flag.Int("takeovers", 1, "how many takeovers each NAT pair check with figures runs (throttled EC2, unreachable EC2)")
+	takeovers := flag.Int("takeovers", 1, "how many takeovers each NAT pair check with figures runs (EC2 answering, throttled, unreachable)")
 	bench := flag.Bool("bench", false, "measure the NAT's capacity against plain routing instead of running the checks")
 	only := flag.String("run", "", "run only the checks whose name matches this regular expression, e.g. 'takeovers'")
 	flag.Parse()
